@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Kernel side only. Packet parsing as a cursor over [data, data_end): each
+ * helper checks bounds before it reads, advances the cursor and returns the
+ * next protocol, or a drop reason when the packet is malformed. The result is
+ * a struct sluice_pkt holding offsets (they survive bpf_xdp_adjust_head) and
+ * the flow's addresses and ports.
+ */
+#ifndef SLUICE_KERN_PARSE_H
+#define SLUICE_KERN_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "sluice/shared.h"
+
+#define SLUICE_VLAN_MAX_DEPTH 2
+#define SLUICE_IPV6_EXT_MAX 4
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define IPV4_FRAG_OFFSET_MASK 0x1fff
+#define IPV4_MORE_FRAGMENTS 0x2000
+
+/* IPv6 fragment header (RFC 8200 4.5); the uapi headers do not export it. */
+struct ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;        /* offset << 3 | M flag */
+	__be32 identification;
+};
+
+struct vlan_hdr {
+	__be16 tci;
+	__be16 encapsulated_proto;
+};
+
+enum sluice_frag {
+	SLUICE_NOT_FRAGMENT = 0,
+	SLUICE_FIRST_FRAGMENT,   /* carries the L4 header */
+	SLUICE_LATER_FRAGMENT,   /* no L4 header */
+};
+
+struct sluice_pkt {
+	__u32 len;             /* frame length */
+	__u16 eth_proto;       /* host order, after VLAN tags */
+	__u16 l3_off;
+	__u16 l4_off;
+	__u16 ip_len;          /* IP header + payload, from the IP header */
+	__u8 frag;             /* enum sluice_frag */
+	__u8 ip_options;       /* IPv4 options or IPv6 extension headers seen */
+	__u8 vlan;
+	__u8 tcp_flags;
+	struct sluice_flow_key flow;
+};
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+/* Returns: the EtherType (host order) after up to SLUICE_VLAN_MAX_DEPTH
+ * tags, or -SLUICE_DROP_MALFORMED_L2. */
+static __always_inline int parse_eth(struct cursor *c, struct sluice_pkt *p)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+
+	if ((void *)(eth + 1) > c->end)
+		return -SLUICE_DROP_MALFORMED_L2;
+	c->pos = eth + 1;
+	proto = bpf_ntohs(eth->h_proto);
+
+#pragma unroll
+	for (int i = 0; i < SLUICE_VLAN_MAX_DEPTH; i++) {
+		struct vlan_hdr *vh = c->pos;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(vh + 1) > c->end)
+			return -SLUICE_DROP_MALFORMED_L2;
+		p->vlan = 1;
+		proto = bpf_ntohs(vh->encapsulated_proto);
+		c->pos = vh + 1;
+	}
+	return proto;
+}
+
+/* Returns: the IP protocol, or -SLUICE_DROP_MALFORMED_L3 when the header is
+ * truncated, has ihl < 5, or claims more bytes than the frame holds. */
+static __always_inline int parse_ipv4(struct cursor *c, struct sluice_pkt *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hdr_len, tot_len;
+	__u16 frag;
+
+	if ((void *)(iph + 1) > c->end)
+		return -SLUICE_DROP_MALFORMED_L3;
+	hdr_len = iph->ihl * 4;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (iph->version != 4 || hdr_len < sizeof(*iph) || tot_len < hdr_len)
+		return -SLUICE_DROP_MALFORMED_L3;
+	if (c->pos + tot_len > c->end)
+		return -SLUICE_DROP_MALFORMED_L3;
+
+	p->ip_len = tot_len;
+	p->ip_options = hdr_len > sizeof(*iph);
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & IPV4_FRAG_OFFSET_MASK)
+		p->frag = SLUICE_LATER_FRAGMENT;
+	else if (frag & IPV4_MORE_FRAGMENTS)
+		p->frag = SLUICE_FIRST_FRAGMENT;
+
+	p->flow.family = SLUICE_FAMILY_V4;
+	p->flow.proto = iph->protocol;
+	p->flow.src[0] = iph->saddr;
+	p->flow.dst[0] = iph->daddr;
+	c->pos += hdr_len;
+	return iph->protocol;
+}
+
+/* Returns: the upper-layer protocol after skipping up to SLUICE_IPV6_EXT_MAX
+ * extension headers, or -SLUICE_DROP_MALFORMED_L3. A chain longer than that
+ * is reported as protocol IPPROTO_NONE (passed, never treated as L4). */
+static __always_inline int parse_ipv6(struct cursor *c, struct sluice_pkt *p)
+{
+	struct ipv6hdr *ip6h = c->pos;
+	__u32 ip_len;
+	__u8 next;
+
+	if ((void *)(ip6h + 1) > c->end)
+		return -SLUICE_DROP_MALFORMED_L3;
+	ip_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+	if (ip6h->version != 6 || c->pos + ip_len > c->end)
+		return -SLUICE_DROP_MALFORMED_L3;
+
+	p->ip_len = ip_len;
+	p->flow.family = SLUICE_FAMILY_V6;
+	__builtin_memcpy(p->flow.src, &ip6h->saddr, 16);
+	__builtin_memcpy(p->flow.dst, &ip6h->daddr, 16);
+	c->pos = ip6h + 1;
+	next = ip6h->nexthdr;
+
+#pragma unroll
+	for (int i = 0; i < SLUICE_IPV6_EXT_MAX; i++) {
+		struct ipv6_opt_hdr *eh = c->pos;
+		struct ipv6_frag_hdr *fh = c->pos;
+
+		switch (next) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if ((void *)(eh + 1) > c->end)
+				return -SLUICE_DROP_MALFORMED_L3;
+			p->ip_options = 1;
+			next = eh->nexthdr;
+			c->pos += (eh->hdrlen + 1) * 8;
+			break;
+		case IPPROTO_FRAGMENT:
+			if ((void *)(fh + 1) > c->end)
+				return -SLUICE_DROP_MALFORMED_L3;
+			p->ip_options = 1;
+			p->frag = (bpf_ntohs(fh->frag_off) & ~0x7) ?
+				  SLUICE_LATER_FRAGMENT : SLUICE_FIRST_FRAGMENT;
+			next = fh->nexthdr;
+			c->pos = fh + 1;
+			break;
+		default:
+			goto done;
+		}
+	}
+	/* The chain is longer than we follow: say so rather than guess. */
+	next = IPPROTO_NONE;
+done:
+	if (c->pos > c->end)
+		return -SLUICE_DROP_MALFORMED_L3;
+	p->flow.proto = next;
+	return next;
+}
+
+/* Parses the L4 header of TCP, UDP, ICMP and ICMPv6 and records the ports.
+ * Returns: 0, or -SLUICE_DROP_MALFORMED_L4 when the header is truncated.
+ * Other protocols and later fragments have no L4 header to check. */
+static __always_inline int parse_l4(struct cursor *c, struct sluice_pkt *p,
+				    int proto)
+{
+	if (p->frag == SLUICE_LATER_FRAGMENT)
+		return 0;
+
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = c->pos;
+
+		if ((void *)(th + 1) > c->end || th->doff < 5 ||
+		    c->pos + th->doff * 4 > c->end)
+			return -SLUICE_DROP_MALFORMED_L4;
+		p->flow.sport = th->source;
+		p->flow.dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+	} else if (proto == IPPROTO_UDP) {
+		struct udphdr *uh = c->pos;
+
+		if ((void *)(uh + 1) > c->end)
+			return -SLUICE_DROP_MALFORMED_L4;
+		p->flow.sport = uh->source;
+		p->flow.dport = uh->dest;
+	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		struct icmphdr *ih = c->pos;
+
+		/* ICMP and ICMPv6 headers share this 8-byte layout. */
+		if ((void *)(ih + 1) > c->end)
+			return -SLUICE_DROP_MALFORMED_L4;
+	}
+	return 0;
+}
+
+/* Parses a frame from L2 to L4 into *p.
+ * Returns: 0 for a parsed frame (IP or not), or -reason for a malformed one. */
+static __always_inline int parse_frame(void *data, void *data_end,
+				       struct sluice_pkt *p)
+{
+	struct cursor c = { .pos = data, .end = data_end };
+	int proto;
+
+	p->len = data_end - data;
+	proto = parse_eth(&c, p);
+	if (proto < 0)
+		return proto;
+	p->eth_proto = proto;
+	p->l3_off = c.pos - data;
+
+	if (proto == ETH_P_IP)
+		proto = parse_ipv4(&c, p);
+	else if (proto == ETH_P_IPV6)
+		proto = parse_ipv6(&c, p);
+	else
+		return 0;
+	if (proto < 0)
+		return proto;
+	p->l4_off = c.pos - data;
+	return parse_l4(&c, p, proto);
+}
+
+#endif /* SLUICE_KERN_PARSE_H */

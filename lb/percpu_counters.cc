@@ -1,0 +1,27 @@
+#include "lb/percpu_counters.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "lb/bpf_errors.h"
+
+namespace sluice::lb {
+
+absl::StatusOr<sluice_counter> ReadPerCpuCounter(int map_fd, uint32_t key) {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return BpfStatus(cpus, "counting possible CPUs");
+  std::vector<sluice_counter> per_cpu(cpus);
+  int err = bpf_map_lookup_elem(map_fd, &key, per_cpu.data());
+  if (err) return BpfStatus(err, absl::StrCat("reading counter ", key));
+  sluice_counter sum{};
+  for (const auto& c : per_cpu) {
+    sum.packets += c.packets;
+    sum.bytes += c.bytes;
+  }
+  return sum;
+}
+
+}  // namespace sluice::lb
