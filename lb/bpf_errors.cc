@@ -6,7 +6,7 @@
 
 namespace sluice::lb {
 
-absl::Status BpfStatus(int err, std::string_view what) {
+absl::Status BpfStatus(int err, absl::string_view what) {
   if (err >= 0) return absl::OkStatus();
   int errnum = err == -1 ? errno : -err;
   // A full hash or LPM map answers E2BIG; absl maps it to INVALID_ARGUMENT,

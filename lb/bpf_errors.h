@@ -1,7 +1,7 @@
 // Turning libbpf's negative-errno results into absl::Status with context.
 #pragma once
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 
@@ -11,6 +11,6 @@ namespace sluice::lb {
 // Returns OK for err >= 0, otherwise a status whose code matches the errno
 // (ENOSPC/E2BIG -> RESOURCE_EXHAUSTED, ENOENT -> NOT_FOUND, ...) and whose
 // message is "<what>: <strerror>".
-absl::Status BpfStatus(int err, std::string_view what);
+absl::Status BpfStatus(int err, absl::string_view what);
 
 }  // namespace sluice::lb

@@ -13,7 +13,7 @@ static_assert(offsetof(sluice_flow_key, family) == 37);
 static_assert(sizeof(sluice_flow_state) == 8);
 static_assert(sizeof(sluice_vip_key) == 20);
 static_assert(sizeof(sluice_vip_meta) == 16);
-static_assert(sizeof(sluice_backend) == 24);
+static_assert(sizeof(sluice_backend) == 32);
 static_assert(offsetof(sluice_backend, next_hop_mac) == 18);
 static_assert(sizeof(sluice_lpm_v4_key) == 8);
 static_assert(sizeof(sluice_lpm_v6_key) == 20);

@@ -117,14 +117,19 @@ struct sluice_vip_meta {
 enum sluice_backend_flags {
 	SLUICE_BACKEND_LIVE = 1 << 0,      /* in use; cleared when removed */
 	SLUICE_BACKEND_RESOLVED = 1 << 1,  /* next_hop_mac is valid */
+	SLUICE_BACKEND_COMMITTED = 1 << 2, /* its commit completed (for restore) */
 };
 
-/* A backend of one VIP (a real server), indexed by backend id. */
+/* A backend of one VIP (a real server), indexed by backend id. vip_id and
+ * weight are not used by packets: they let a restarted lbd rebuild its
+ * configuration from the pinned maps alone. */
 struct sluice_backend {
 	__be32 addr[4];
 	__u8 family;
 	__u8 flags;             /* enum sluice_backend_flags */
 	__u8 next_hop_mac[6];
+	__u32 vip_id;
+	__u32 weight;
 };
 
 struct sluice_lpm_v4_key {

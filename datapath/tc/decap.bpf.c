@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Decapsulation for real servers (tc ingress). Packets from the load
+ * balancer arrive as IPv4-in-IPv4, IPv6-in-IPv6 or IPv4-in-IPv6; this strips
+ * the outer header so the inner packet (client -> VIP) enters the stack as
+ * if it had come straight from the client, and the real answers the client
+ * directly (direct server return). No ipip/ip6_tunnel module is needed.
+ *
+ * Only tunnel packets addressed to this host are stripped: the outer
+ * destination must be one of the addresses lbd wrote into decap_addrs.
+ * Everything else passes untouched.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "sluice/shared.h"
+#include "sluice_kern/parse.h"
+
+/* Debian 12's uapi headers predate this flag (Linux 6.3); the kernels we
+ * run on know it. It tells bpf_skb_adjust_room that the packet's L3 family
+ * changes (IPv6 outer, IPv4 inner) so skb->protocol follows. */
+#ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
+#define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
+#endif
+
+/* Counter ids of decap_counters. */
+enum decap_counter {
+	DECAP_SEEN = 0,          /* every packet */
+	DECAP_IPIP,              /* IPv4 in IPv4, stripped */
+	DECAP_IP6IP6,            /* IPv6 in IPv6, stripped */
+	DECAP_IP4IP6,            /* IPv4 in IPv6, stripped */
+	DECAP_NOT_OURS,          /* tunnel packet for another address: passed */
+	DECAP_FAILED,            /* could not strip (malformed): dropped */
+	DECAP_COUNTER_MAX,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DECAP_COUNTER_MAX);
+	__type(key, __u32);
+	__type(value, struct sluice_counter);
+} decap_counters SEC(".maps");
+
+/* Local addresses tunnel packets may be addressed to (key: family + addr). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct sluice_vip_key);
+	__type(value, __u8);
+} decap_addrs SEC(".maps");
+
+static __always_inline void decap_count(__u32 id, __u32 bytes)
+{
+	struct sluice_counter *c = bpf_map_lookup_elem(&decap_counters, &id);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline int addressed_to_us(const struct sluice_pkt *p)
+{
+	struct sluice_vip_key k = { .family = p->flow.family };
+
+	__builtin_memcpy(k.addr, p->flow.dst, 16);
+	return bpf_map_lookup_elem(&decap_addrs, &k) != NULL;
+}
+
+SEC("tc")
+int sluice_decap(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct sluice_pkt pkt = {};
+	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
+	__u32 outer_len, counter;
+	__be16 inner_proto;
+
+	decap_count(DECAP_SEEN, skb->len);
+	if (parse_frame(data, data_end, &pkt) < 0)
+		return TC_ACT_OK;   /* not ours to judge: the stack decides */
+	if (pkt.frag)
+		return TC_ACT_OK;
+
+	if (pkt.flow.family == SLUICE_FAMILY_V4 && pkt.flow.proto == IPPROTO_IPIP) {
+		counter = DECAP_IPIP;
+		inner_proto = bpf_htons(ETH_P_IP);
+	} else if (pkt.flow.family == SLUICE_FAMILY_V6 && pkt.flow.proto == IPPROTO_IPV6) {
+		counter = DECAP_IP6IP6;
+		inner_proto = bpf_htons(ETH_P_IPV6);
+	} else if (pkt.flow.family == SLUICE_FAMILY_V6 && pkt.flow.proto == IPPROTO_IPIP) {
+		counter = DECAP_IP4IP6;
+		inner_proto = bpf_htons(ETH_P_IP);
+		flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
+	} else {
+		return TC_ACT_OK;
+	}
+	if (!addressed_to_us(&pkt)) {
+		decap_count(DECAP_NOT_OURS, skb->len);
+		return TC_ACT_OK;
+	}
+
+	outer_len = pkt.l4_off - pkt.l3_off;
+	if (bpf_skb_adjust_room(skb, -(__s32)outer_len, BPF_ADJ_ROOM_MAC, flags)) {
+		decap_count(DECAP_FAILED, skb->len);
+		return TC_ACT_SHOT;
+	}
+	/* The EtherType must name the inner family (IPv4 in IPv6 changes it). */
+	if (bpf_skb_store_bytes(skb, pkt.l3_off - sizeof(__be16), &inner_proto,
+				sizeof(inner_proto), 0)) {
+		decap_count(DECAP_FAILED, skb->len);
+		return TC_ACT_SHOT;
+	}
+	decap_count(counter, skb->len);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,448 @@
+#include "lb/load_balancer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "lb/bpf_errors.h"
+#include "lb/maglev.h"
+#include "lb/status_macros.h"
+
+namespace sluice::lb {
+namespace {
+
+template <typename T>
+std::string Bytes(const T& v) {
+  return std::string(reinterpret_cast<const char*>(&v), sizeof(v));
+}
+
+TableOp VipOp(const VipEntry& vip) {
+  return {GenTable::kVips, false, Bytes(vip.key.ToBpf()), Bytes(vip.ToBpfMeta())};
+}
+
+TableOp PrefixOp(const IpPrefix& p, bool erase) {
+  uint8_t one = 1;
+  std::string value = erase ? "" : Bytes(one);
+  if (p.address.is_v4()) {
+    sluice_lpm_v4_key k{};
+    k.prefixlen = p.length;
+    std::memcpy(&k.addr, p.address.bytes.data(), 4);
+    return {GenTable::kSrcBlacklistV4, erase, Bytes(k), value};
+  }
+  sluice_lpm_v6_key k{};
+  k.prefixlen = p.length;
+  std::memcpy(k.addr, p.address.bytes.data(), 16);
+  return {GenTable::kSrcBlacklistV6, erase, Bytes(k), value};
+}
+
+TableOp ArpOp(const IpAddress& a, bool erase) {
+  uint8_t one = 1;
+  uint32_t ip;
+  std::memcpy(&ip, a.bytes.data(), 4);
+  return {GenTable::kArpBlacklist, erase, Bytes(ip), erase ? "" : Bytes(one)};
+}
+
+}  // namespace
+
+std::vector<MaglevBackend> MaglevInputFor(const VipEntry& vip) {
+  std::vector<MaglevBackend> in;
+  for (const auto& [address, b] : vip.backends) {
+    in.push_back({b.id, std::string(reinterpret_cast<const char*>(address.bytes.data()), 16),
+                  b.weight});
+  }
+  return in;
+}
+
+namespace {
+
+uint32_t HostMask(const IpPrefix& p, int word_bits) {
+  int host_bits = std::min(p.address.bits() - p.length, word_bits);
+  return host_bits >= 32 ? 0xffffffffu : (1u << host_bits) - 1;
+}
+
+}  // namespace
+
+LoadBalancer::LoadBalancer(XdpDatapath* datapath, GracePeriod grace,
+                           LoadBalancerOptions options, NextHopResolver resolver)
+    : datapath_(datapath),
+      tables_(datapath, std::move(grace)),
+      options_(std::move(options)),
+      resolver_(std::move(resolver)),
+      vip_ids_(datapath->options().max_vips, "VIP ids"),
+      backend_ids_(datapath->options().max_backends, "backend ids"),
+      rings_(datapath->options().ring_pool_entries) {}
+
+absl::StatusOr<std::unique_ptr<LoadBalancer>> LoadBalancer::Create(
+    XdpDatapath* datapath, GracePeriod grace, LoadBalancerOptions options,
+    NextHopResolver resolver) {
+  std::unique_ptr<LoadBalancer> lb(
+      new LoadBalancer(datapath, std::move(grace), std::move(options), std::move(resolver)));
+  RETURN_IF_ERROR(lb->WriteConfig());
+  RETURN_IF_ERROR(lb->Restore());
+  return lb;
+}
+
+absl::Status LoadBalancer::WriteConfig() {
+  sluice_config c{};
+  c.hash_seed = static_cast<uint32_t>(options_.hash_seed ^ (options_.hash_seed >> 32));
+  c.max_frame_len = options_.max_frame_len;
+  std::memcpy(&c.encap_src_v4, options_.encap_src_v4.address.bytes.data(), 4);
+  c.encap_src_v4_host_mask = HostMask(options_.encap_src_v4, 32);
+  std::memcpy(c.encap_src_v6, options_.encap_src_v6.address.bytes.data(), 16);
+  c.encap_src_v6_host_mask = HostMask(options_.encap_src_v6, 32);
+  uint32_t key = 0;
+  return BpfStatus(bpf_map_update_elem(datapath_->config_fd(), &key, &c, BPF_ANY),
+                   "writing the datapath configuration");
+}
+
+// ---- VIPs -----------------------------------------------------------------
+
+absl::Status LoadBalancer::AddVip(const VipKey& key, HashMode hash, uint32_t ring_size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config_.vips.count(key)) {
+    return absl::AlreadyExistsError(absl::StrCat("vip ", key.ToString(), " already exists"));
+  }
+  if (ring_size == 0) ring_size = options_.default_ring_size;
+  if (!IsPrime(ring_size) || ring_size > kMaxMaglevTableSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ring_size: ", ring_size, " is not a prime <= ", kMaxMaglevTableSize));
+  }
+  VipEntry vip;
+  vip.key = key;
+  vip.hash = hash;
+  vip.ring_size = ring_size;
+  ASSIGN_OR_RETURN(vip.vip_id, vip_ids_.Allocate());
+  auto ring = WriteRing(vip);
+  if (!ring.ok()) {
+    vip_ids_.Free(vip.vip_id);
+    return ring.status();
+  }
+  vip.ring_offset = *ring;
+  ResetCounter(datapath_->vip_counters_fd(), vip.vip_id);
+
+  TableOp op = VipOp(vip);
+  absl::Status status = tables_.Commit({&op, 1});
+  if (!status.ok()) {
+    rings_.Free(vip.ring_offset, vip.ring_size);
+    vip_ids_.Free(vip.vip_id);
+    return status;
+  }
+  config_.vips.emplace(key, std::move(vip));
+  return absl::OkStatus();
+}
+
+absl::Status LoadBalancer::DeleteVip(const VipKey& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = config_.vips.find(key);
+  if (it == config_.vips.end()) {
+    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
+  }
+  VipEntry& vip = it->second;
+  TableOp op{GenTable::kVips, true, Bytes(key.ToBpf()), ""};
+  RETURN_IF_ERROR(tables_.Commit({&op, 1}, [&] {
+    // No packet reads the VIP any more: its ring and backends retire.
+    for (const auto& [address, b] : vip.backends) {
+      ClearBackend(b.id).IgnoreError();
+      backend_ids_.Free(b.id);
+      next_hops_.erase(b.id);
+    }
+    rings_.Free(vip.ring_offset, vip.ring_size);
+    vip_ids_.Free(vip.vip_id);
+  }));
+  config_.vips.erase(it);
+  return absl::OkStatus();
+}
+
+std::vector<VipEntry> LoadBalancer::ListVips() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<VipEntry> out;
+  for (const auto& [key, vip] : config_.vips) out.push_back(vip);
+  return out;
+}
+
+// ---- Backends -------------------------------------------------------------
+
+absl::StatusOr<uint32_t> LoadBalancer::WriteRing(const VipEntry& vip) {
+  ASSIGN_OR_RETURN(std::vector<uint32_t> table,
+                   BuildMaglevTable(MaglevInputFor(vip), vip.ring_size, options_.hash_seed));
+  ASSIGN_OR_RETURN(uint32_t offset, rings_.Allocate(vip.ring_size));
+  // The region is not referenced by any VIP yet, so plain stores are safe;
+  // the commit's map update (a syscall) orders them before the VIP points
+  // here.
+  std::memcpy(datapath_->ring_pool() + offset, table.data(), table.size() * sizeof(uint32_t));
+  return offset;
+}
+
+std::vector<uint32_t> LoadBalancer::ReadRing(const VipEntry& vip) const {
+  const uint32_t* start = datapath_->ring_pool() + vip.ring_offset;
+  return std::vector<uint32_t>(start, start + vip.ring_size);
+}
+
+absl::Status LoadBalancer::WriteBackend(const VipEntry& vip, const BackendEntry& b,
+                                        uint8_t extra_flags) {
+  sluice_backend v{};
+  b.address.ToWords(v.addr);
+  v.family = BpfFamily(b.address);
+  v.flags = SLUICE_BACKEND_LIVE | extra_flags;
+  auto hop = next_hops_.find(b.id);
+  if (hop != next_hops_.end() && hop->second.resolved) {
+    v.flags |= SLUICE_BACKEND_RESOLVED;
+    std::memcpy(v.next_hop_mac, hop->second.mac.data(), 6);
+  }
+  v.vip_id = vip.vip_id;
+  v.weight = b.weight;
+  return BpfStatus(bpf_map_update_elem(datapath_->backends_fd(), &b.id, &v, BPF_ANY),
+                   absl::StrCat("writing backend ", b.address.ToString()));
+}
+
+absl::Status LoadBalancer::ClearBackend(uint32_t id) {
+  sluice_backend v{};
+  return BpfStatus(bpf_map_update_elem(datapath_->backends_fd(), &id, &v, BPF_ANY),
+                   "clearing a backend");
+}
+
+void LoadBalancer::ResetCounter(int map_fd, uint32_t id) {
+  std::vector<sluice_counter> zeros(libbpf_num_possible_cpus());
+  bpf_map_update_elem(map_fd, &id, zeros.data(), BPF_ANY);
+}
+
+absl::Status LoadBalancer::CommitRing(VipEntry& vip, const std::function<void()>& after_flip) {
+  uint32_t old_offset = vip.ring_offset;
+  ASSIGN_OR_RETURN(uint32_t offset, WriteRing(vip));
+  VipEntry next = vip;
+  next.ring_offset = offset;
+  TableOp op = VipOp(next);
+  absl::Status status = tables_.Commit({&op, 1}, [&] {
+    rings_.Free(old_offset, vip.ring_size);
+    if (after_flip) after_flip();
+  });
+  if (!status.ok()) {
+    rings_.Free(offset, vip.ring_size);
+    return status;
+  }
+  vip.ring_offset = offset;
+  return absl::OkStatus();
+}
+
+NextHopMac LoadBalancer::Resolve(const IpAddress& address) {
+  if (!resolver_) return {};
+  auto hop = resolver_(address);
+  if (!hop.ok()) {
+    fprintf(stderr, "lbd: next hop of %s: %s\n", address.ToString().c_str(),
+            std::string(hop.status().message()).c_str());
+    return {};
+  }
+  return *hop;
+}
+
+absl::Status LoadBalancer::AddBackend(const VipKey& key, const IpAddress& address,
+                                      uint32_t weight) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = config_.vips.find(key);
+  if (it == config_.vips.end()) {
+    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
+  }
+  VipEntry& vip = it->second;
+  if (vip.backends.count(address)) {
+    return absl::AlreadyExistsError(absl::StrCat("backend ", address.ToString(),
+                                                 " already exists on vip ", key.ToString()));
+  }
+  if (!key.address.is_v4() && address.is_v4()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "backend.address: IPv4 backend ", address.ToString(), " cannot serve IPv6 vip ",
+        key.ToString(), " (IPv6 cannot be carried in IPv4)"));
+  }
+  ASSIGN_OR_RETURN(uint32_t id, backend_ids_.Allocate());
+  BackendEntry b{address, weight, id};
+  next_hops_[id] = Resolve(address);
+  ResetCounter(datapath_->backend_counters_fd(), id);
+
+  // Live before the commit (nothing references the id yet), committed after.
+  absl::Status status = WriteBackend(vip, b, 0);
+  if (status.ok()) {
+    vip.backends.emplace(address, b);
+    status = CommitRing(vip, {});
+    if (!status.ok()) vip.backends.erase(address);
+  }
+  if (!status.ok()) {
+    ClearBackend(id).IgnoreError();
+    next_hops_.erase(id);
+    backend_ids_.Free(id);
+    return status;
+  }
+  return WriteBackend(vip, b, SLUICE_BACKEND_COMMITTED);
+}
+
+absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = config_.vips.find(key);
+  if (it == config_.vips.end()) {
+    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
+  }
+  VipEntry& vip = it->second;
+  auto b = vip.backends.find(address);
+  if (b == vip.backends.end()) {
+    return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),
+                                            " is not on vip ", key.ToString()));
+  }
+  BackendEntry removed = b->second;
+  vip.backends.erase(b);
+  absl::Status status = CommitRing(vip, [&] {
+    // The new table no longer names it; established flows that still do
+    // find it dead and are re-balanced ("a removed backend takes nothing").
+    ClearBackend(removed.id).IgnoreError();
+  });
+  if (!status.ok()) {
+    vip.backends.emplace(address, removed);
+    return status;
+  }
+  next_hops_.erase(removed.id);
+  backend_ids_.Free(removed.id);
+  return absl::OkStatus();
+}
+
+absl::Status LoadBalancer::SetBackendWeight(const VipKey& key, const IpAddress& address,
+                                            uint32_t weight) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = config_.vips.find(key);
+  if (it == config_.vips.end()) {
+    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
+  }
+  VipEntry& vip = it->second;
+  auto b = vip.backends.find(address);
+  if (b == vip.backends.end()) {
+    return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),
+                                            " is not on vip ", key.ToString()));
+  }
+  uint32_t old_weight = b->second.weight;
+  b->second.weight = weight;
+  absl::Status status = CommitRing(vip, {});
+  if (!status.ok()) {
+    b->second.weight = old_weight;
+    return status;
+  }
+  return WriteBackend(vip, b->second, SLUICE_BACKEND_COMMITTED);
+}
+
+absl::StatusOr<std::vector<BackendView>> LoadBalancer::ListBackends(const VipKey& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = config_.vips.find(key);
+  if (it == config_.vips.end()) {
+    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
+  }
+  std::map<uint32_t, uint32_t> entries;
+  for (uint32_t id : ReadRing(it->second)) ++entries[id];
+  std::vector<BackendView> out;
+  for (const auto& [address, b] : it->second.backends) {
+    BackendView v;
+    v.backend = b;
+    auto hop = next_hops_.find(b.id);
+    if (hop != next_hops_.end()) v.next_hop = hop->second;
+    v.ring_entries = entries[b.id];
+    out.push_back(v);
+  }
+  return out;
+}
+
+void LoadBalancer::RefreshNextHops() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, vip] : config_.vips) {
+    for (const auto& [address, b] : vip.backends) {
+      NextHopMac hop = Resolve(address);
+      NextHopMac& known = next_hops_[b.id];
+      if (hop.resolved == known.resolved && hop.mac == known.mac) continue;
+      known = hop;
+      // One element update: packets see the old or the new MAC.
+      absl::Status s = WriteBackend(vip, b, SLUICE_BACKEND_COMMITTED);
+      if (!s.ok()) fprintf(stderr, "lbd: %s\n", std::string(s.message()).c_str());
+    }
+  }
+}
+
+// ---- Blacklist ------------------------------------------------------------
+
+BlacklistCounts LoadBalancer::Counts() const {
+  return {config_.prefixes.size(), config_.arp_ips.size()};
+}
+
+absl::Status LoadBalancer::CommitBlacklist(const std::set<IpPrefix>& prefixes,
+                                           const std::set<IpAddress>& arp_ips) {
+  uint64_t v4 = 0;
+  for (const IpPrefix& p : prefixes) v4 += p.address.is_v4();
+  uint64_t max = datapath_->options().max_prefixes;
+  if (v4 > max || prefixes.size() - v4 > max) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "prefixes: the blacklist holds at most ", max, " prefixes per family"));
+  }
+  if (arp_ips.size() > datapath_->options().max_arp_entries) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "arp_ips: the ARP blacklist holds at most ", datapath_->options().max_arp_entries));
+  }
+  std::vector<TableOp> ops;
+  for (const IpPrefix& p : config_.prefixes) {
+    if (!prefixes.count(p)) ops.push_back(PrefixOp(p, true));
+  }
+  for (const IpPrefix& p : prefixes) {
+    if (!config_.prefixes.count(p)) ops.push_back(PrefixOp(p, false));
+  }
+  for (const IpAddress& a : config_.arp_ips) {
+    if (!arp_ips.count(a)) ops.push_back(ArpOp(a, true));
+  }
+  for (const IpAddress& a : arp_ips) {
+    if (!config_.arp_ips.count(a)) ops.push_back(ArpOp(a, false));
+  }
+  RETURN_IF_ERROR(tables_.Commit(ops));
+  config_.prefixes = prefixes;
+  config_.arp_ips = arp_ips;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<IpPrefix> prefixes = config_.prefixes;
+  std::set<IpAddress> arp = config_.arp_ips;
+  prefixes.insert(change.prefixes.begin(), change.prefixes.end());
+  arp.insert(change.arp_ips.begin(), change.arp_ips.end());
+  RETURN_IF_ERROR(CommitBlacklist(prefixes, arp));
+  return Counts();
+}
+
+absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const BlacklistChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<IpPrefix> prefixes = config_.prefixes;
+  std::set<IpAddress> arp = config_.arp_ips;
+  for (const IpPrefix& p : change.prefixes) {
+    if (!prefixes.erase(p)) {
+      return absl::NotFoundError(absl::StrCat("prefixes: ", p.ToString(), " is not blacklisted"));
+    }
+  }
+  for (const IpAddress& a : change.arp_ips) {
+    if (!arp.erase(a)) {
+      return absl::NotFoundError(absl::StrCat("arp_ips: ", a.ToString(), " is not blacklisted"));
+    }
+  }
+  RETURN_IF_ERROR(CommitBlacklist(prefixes, arp));
+  return Counts();
+}
+
+absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistChange& list) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(CommitBlacklist(std::set<IpPrefix>(list.prefixes.begin(), list.prefixes.end()),
+                                  std::set<IpAddress>(list.arp_ips.begin(), list.arp_ips.end())));
+  return Counts();
+}
+
+BlacklistChange LoadBalancer::ListBlacklist() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {std::vector<IpPrefix>(config_.prefixes.begin(), config_.prefixes.end()),
+          std::vector<IpAddress>(config_.arp_ips.begin(), config_.arp_ips.end())};
+}
+
+LbConfig LoadBalancer::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return config_;
+}
+
+}  // namespace sluice::lb

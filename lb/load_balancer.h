@@ -1,0 +1,122 @@
+// The XDP load balancer's control logic: validates changes against the
+// model, plans them as map writes, commits them atomically, and keeps the
+// model equal to what the datapath runs. Restores itself from the pinned
+// maps when lbd restarts (no state file: the maps are the truth).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "lb/generational_tables.h"
+#include "lb/id_allocator.h"
+#include "lb/lb_config.h"
+#include "lb/maglev.h"
+#include "lb/ring_allocator.h"
+#include "lb/xdp_datapath.h"
+
+namespace sluice::lb {
+
+struct NextHopMac {
+  bool resolved = false;
+  std::array<uint8_t, 6> mac{};
+};
+// Finds the MAC of the next hop towards a backend (netlink in lbd).
+using NextHopResolver = std::function<absl::StatusOr<NextHopMac>(const IpAddress&)>;
+
+struct LoadBalancerOptions {
+  uint64_t hash_seed = 0x5105e5eedULL;   // the same on every LB instance
+  uint32_t default_ring_size = 65537;
+  uint32_t max_frame_len = 1514;        // bigger encapsulated frames drop
+  IpPrefix encap_src_v4;                // outer source prefix (host bits: flow hash)
+  IpPrefix encap_src_v6;
+};
+
+struct BackendView {
+  BackendEntry backend;
+  NextHopMac next_hop;
+  uint32_t ring_entries = 0;
+};
+
+struct BlacklistCounts {
+  uint64_t prefixes = 0;
+  uint64_t arp_ips = 0;
+};
+
+struct BlacklistChange {
+  std::vector<IpPrefix> prefixes;
+  std::vector<IpAddress> arp_ips;
+};
+
+// The Maglev builder's input for a VIP's backends (key: the address bytes).
+std::vector<MaglevBackend> MaglevInputFor(const VipEntry& vip);
+
+class LoadBalancer {
+ public:
+  static absl::StatusOr<std::unique_ptr<LoadBalancer>> Create(
+      XdpDatapath* datapath, GracePeriod grace, LoadBalancerOptions options,
+      NextHopResolver resolver);
+
+  absl::Status AddVip(const VipKey& key, HashMode hash, uint32_t ring_size);
+  absl::Status DeleteVip(const VipKey& key);
+  std::vector<VipEntry> ListVips() const;
+
+  absl::Status AddBackend(const VipKey& vip, const IpAddress& address, uint32_t weight);
+  absl::Status DeleteBackend(const VipKey& vip, const IpAddress& address);
+  absl::Status SetBackendWeight(const VipKey& vip, const IpAddress& address, uint32_t weight);
+  absl::StatusOr<std::vector<BackendView>> ListBackends(const VipKey& vip) const;
+
+  absl::StatusOr<BlacklistCounts> AddToBlacklist(const BlacklistChange& change);
+  absl::StatusOr<BlacklistCounts> DeleteFromBlacklist(const BlacklistChange& change);
+  absl::StatusOr<BlacklistCounts> ReplaceBlacklist(const BlacklistChange& list);
+  BlacklistChange ListBlacklist() const;
+
+  // Re-resolves every backend's next hop and rewrites the ones that changed
+  // (called on netlink route/neighbour events and periodically).
+  void RefreshNextHops();
+
+  // A consistent copy of the configuration (for stats and metrics labels).
+  LbConfig Snapshot() const;
+
+ private:
+  LoadBalancer(XdpDatapath* datapath, GracePeriod grace, LoadBalancerOptions options,
+               NextHopResolver resolver);
+  absl::Status WriteConfig();
+  absl::Status Restore();
+  absl::Status RestoreVips(uint32_t gen);
+  absl::Status RestoreBackends();
+  absl::Status RestoreBlacklist(uint32_t gen);
+
+  // Writes the Maglev table of `vip` (with its backends as given) into a
+  // fresh ring region. Returns the region's offset.
+  absl::StatusOr<uint32_t> WriteRing(const VipEntry& vip);
+  std::vector<uint32_t> ReadRing(const VipEntry& vip) const;
+  absl::Status WriteBackend(const VipEntry& vip, const BackendEntry& b, uint8_t extra_flags);
+  absl::Status ClearBackend(uint32_t id);
+  // Commits `vip` (already holding the new backend set) with a new ring.
+  absl::Status CommitRing(VipEntry& vip, const std::function<void()>& after_flip);
+  absl::Status CommitBlacklist(const std::set<IpPrefix>& prefixes,
+                               const std::set<IpAddress>& arp_ips);
+  NextHopMac Resolve(const IpAddress& address);
+  BlacklistCounts Counts() const;
+  void ResetCounter(int map_fd, uint32_t id);
+
+  XdpDatapath* datapath_;
+  GenerationalTables tables_;
+  LoadBalancerOptions options_;
+  NextHopResolver resolver_;
+
+  mutable std::mutex mu_;   // one commit at a time; guards everything below
+  LbConfig config_;
+  std::map<uint32_t, NextHopMac> next_hops_;   // by backend id
+  IdAllocator vip_ids_;
+  IdAllocator backend_ids_;
+  RingAllocator rings_;
+};
+
+}  // namespace sluice::lb
