@@ -30,11 +30,12 @@ struct MaglevBackend {
 // Exact for every uint32_t.
 bool IsPrime(uint32_t n);
 
-// Builds the table. Same (set of backends, table_size, seed) => same table on
-// every host, whatever the order of `backends`. A backend with weight > 0 gets
-// the floor or the ceiling of its exact share table_size * weight / total
-// weight (largest remainder); a share below one entry is raised to one, at the
-// expense of the others (docs/maglev.md).
+// Builds the table: table_size entries, each a backend id (kMaglevNoBackend
+// when no backend has weight > 0). Same (set of backends, table_size, seed) =>
+// same table on every host, whatever the order of `backends`. A backend with
+// weight > 0 gets the floor or the ceiling of its exact share table_size *
+// weight / total weight (largest remainder); a share below one entry is raised
+// to one, at the expense of the others (docs/maglev.md).
 //
 // INVALID_ARGUMENT (the message names the field) when table_size is not a
 // prime in [2, kMaxMaglevTableSize]; a key is empty or repeated; an id is

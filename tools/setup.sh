@@ -9,6 +9,7 @@ packages=(
   libbpf-dev libxdp-dev libelf-dev zlib1g-dev bpftool xdp-tools libmnl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus-cpp-dev        # lbd --metrics (Prometheus exposition)
   # tests, demo and benchmarks
   iproute2 ethtool curl netcat-openbsd iperf3 python3 nftables iptables
   procps kmod

@@ -1,0 +1,122 @@
+#include "api/service/blacklist_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "api/service/grpc_status.h"
+#include "lb/status_macros.h"
+
+namespace sluice::api {
+namespace {
+
+void FillCounts(const lb::BlacklistCounts& c, v1::BlacklistResponse* resp) {
+  resp->set_prefixes(c.prefixes);
+  resp->set_arp_ips(c.arp_ips);
+}
+
+// Reads the whole stream, then replaces the blacklist in one commit.
+class PushReactor : public grpc::ServerReadReactor<v1::BlacklistEntries> {
+ public:
+  PushReactor(lb::LoadBalancer* lb, v1::BlacklistResponse* resp) : lb_(lb), resp_(resp) {
+    StartRead(&chunk_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (ok) {
+      absl::Status s = ParseBlacklistEntries(chunk_, list_.prefixes.size(),
+                                             list_.arp_ips.size(), &list_);
+      if (!s.ok()) {
+        Finish(ToGrpc(s));   // nothing was changed
+        return;
+      }
+      StartRead(&chunk_);
+      return;
+    }
+    // End of the stream (or the client went away: then Finish is moot).
+    auto counts = lb_->ReplaceBlacklist(list_);
+    if (counts.ok()) FillCounts(*counts, resp_);
+    Finish(ToGrpc(counts.status()));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  lb::LoadBalancer* lb_;
+  v1::BlacklistResponse* resp_;
+  v1::BlacklistEntries chunk_;
+  lb::BlacklistChange list_;
+};
+
+}  // namespace
+
+absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, size_t prefix_offset,
+                                   size_t arp_offset, lb::BlacklistChange* out) {
+  for (int i = 0; i < entries.prefixes_size(); ++i) {
+    auto p = lb::ParseIpPrefix(entries.prefixes(i));
+    if (!p.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("prefixes[", prefix_offset + i, "]: ", p.status().message()));
+    }
+    out->prefixes.push_back(*p);
+  }
+  for (int i = 0; i < entries.arp_ips_size(); ++i) {
+    auto a = lb::ParseIpAddress(entries.arp_ips(i));
+    if (!a.ok() || !a->is_v4()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "arp_ips[", arp_offset + i, "]: '", entries.arp_ips(i), "' is not an IPv4 address"));
+    }
+    out->arp_ips.push_back(*a);
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* BlacklistService::AddEntries(grpc::CallbackServerContext* ctx,
+                                                       const v1::BlacklistEntries* req,
+                                                       v1::BlacklistResponse* resp) {
+  auto run = [&]() -> absl::Status {
+    if (!lb_) return NoLoadBalancer();
+    lb::BlacklistChange change;
+    RETURN_IF_ERROR(ParseBlacklistEntries(*req, 0, 0, &change));
+    ASSIGN_OR_RETURN(lb::BlacklistCounts c, lb_->AddToBlacklist(change));
+    FillCounts(c, resp);
+    return absl::OkStatus();
+  };
+  return Finish(ctx, run());
+}
+
+grpc::ServerUnaryReactor* BlacklistService::DeleteEntries(grpc::CallbackServerContext* ctx,
+                                                          const v1::BlacklistEntries* req,
+                                                          v1::BlacklistResponse* resp) {
+  auto run = [&]() -> absl::Status {
+    if (!lb_) return NoLoadBalancer();
+    lb::BlacklistChange change;
+    RETURN_IF_ERROR(ParseBlacklistEntries(*req, 0, 0, &change));
+    ASSIGN_OR_RETURN(lb::BlacklistCounts c, lb_->DeleteFromBlacklist(change));
+    FillCounts(c, resp);
+    return absl::OkStatus();
+  };
+  return Finish(ctx, run());
+}
+
+grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerContext* ctx,
+                                                        const v1::ListBlacklistRequest*,
+                                                        v1::BlacklistEntries* resp) {
+  if (!lb_) return Finish(ctx, NoLoadBalancer());
+  lb::BlacklistChange list = lb_->ListBlacklist();
+  for (const lb::IpPrefix& p : list.prefixes) resp->add_prefixes(p.ToString());
+  for (const lb::IpAddress& a : list.arp_ips) resp->add_arp_ips(a.ToString());
+  return Finish(ctx, absl::OkStatus());
+}
+
+grpc::ServerReadReactor<v1::BlacklistEntries>* BlacklistService::Push(
+    grpc::CallbackServerContext* ctx, v1::BlacklistResponse* resp) {
+  if (!lb_) {
+    class Refuse : public grpc::ServerReadReactor<v1::BlacklistEntries> {
+     public:
+      Refuse() { Finish(ToGrpc(NoLoadBalancer())); }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse();
+  }
+  return new PushReactor(lb_, resp);
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,34 @@
+// gRPC sluice.v1.Blacklist: validates, translates, calls lb::LoadBalancer.
+#pragma once
+
+#include "lb/load_balancer.h"
+#include "sluice/v1/blacklist.grpc.pb.h"
+
+namespace sluice::api {
+
+class BlacklistService final : public v1::Blacklist::CallbackService {
+ public:
+  explicit BlacklistService(lb::LoadBalancer* lb) : lb_(lb) {}
+
+  grpc::ServerUnaryReactor* AddEntries(grpc::CallbackServerContext* ctx,
+                                       const v1::BlacklistEntries* req,
+                                       v1::BlacklistResponse* resp) override;
+  grpc::ServerUnaryReactor* DeleteEntries(grpc::CallbackServerContext* ctx,
+                                          const v1::BlacklistEntries* req,
+                                          v1::BlacklistResponse* resp) override;
+  grpc::ServerUnaryReactor* ListEntries(grpc::CallbackServerContext* ctx,
+                                        const v1::ListBlacklistRequest* req,
+                                        v1::BlacklistEntries* resp) override;
+  grpc::ServerReadReactor<v1::BlacklistEntries>* Push(grpc::CallbackServerContext* ctx,
+                                                     v1::BlacklistResponse* resp) override;
+
+ private:
+  lb::LoadBalancer* lb_;
+};
+
+// Parses the entries of one message, appending to `out`. `offset` is the
+// number of entries of the same kind seen before (for error positions).
+absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, size_t prefix_offset,
+                                   size_t arp_offset, lb::BlacklistChange* out);
+
+}  // namespace sluice::api

@@ -1,0 +1,41 @@
+#include "api/service/convert.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace sluice::api {
+
+absl::StatusOr<lb::IpAddress> ToAddress(const std::string& text, const std::string& field) {
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  auto a = lb::ParseIpAddress(text);
+  if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", a.status().message()));
+  return *a;
+}
+
+absl::StatusOr<lb::VipKey> ToVipKey(const v1::Vip& vip, const std::string& field) {
+  lb::VipKey key;
+  auto address = ToAddress(vip.address(), field + ".address");
+  if (!address.ok()) return address.status();
+  key.address = *address;
+  if (vip.port() > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".port: ", vip.port(), " is not a port (0-65535)"));
+  }
+  key.port = static_cast<uint16_t>(vip.port());
+  switch (vip.protocol()) {
+    case v1::PROTOCOL_TCP: key.proto = IPPROTO_TCP; break;
+    case v1::PROTOCOL_UDP: key.proto = IPPROTO_UDP; break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(field, ".protocol: must be TCP or UDP"));
+  }
+  return key;
+}
+
+v1::Vip ToProto(const lb::VipKey& key) {
+  v1::Vip v;
+  v.set_address(key.address.ToString());
+  v.set_port(key.port);
+  v.set_protocol(key.proto == IPPROTO_UDP ? v1::PROTOCOL_UDP : v1::PROTOCOL_TCP);
+  return v;
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,24 @@
+// gRPC sluice.v1.Stats: datapath counters.
+#pragma once
+
+#include "lb/load_balancer.h"
+#include "lb/xdp_datapath.h"
+#include "sluice/v1/stats.grpc.pb.h"
+
+namespace sluice::api {
+
+class StatsService final : public v1::Stats::CallbackService {
+ public:
+  StatsService(const lb::XdpDatapath* datapath, const lb::LoadBalancer* lb)
+      : datapath_(datapath), lb_(lb) {}
+
+  grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* ctx,
+                                     const v1::GetStatsRequest* req,
+                                     v1::GetStatsResponse* resp) override;
+
+ private:
+  const lb::XdpDatapath* datapath_;
+  const lb::LoadBalancer* lb_;
+};
+
+}  // namespace sluice::api

@@ -1,0 +1,13 @@
+// Names of the datapath's counter ids and drop reasons (sluice/shared.h),
+// as the API, lbctl and Prometheus show them.
+#pragma once
+
+#include <cstdint>
+
+namespace sluice::lb {
+
+const char* DropReasonName(uint32_t reason);   // "src_blacklist_v4", ...
+const char* CounterName(uint32_t id);           // "rx", "ct_hit", ...
+const char* VerdictName(uint32_t action);       // "aborted", "drop", "pass", "tx", "redirect"
+
+}  // namespace sluice::lb

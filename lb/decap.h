@@ -1,0 +1,29 @@
+// The real-server role (lbd --decap-iface): attaches the tc decapsulation
+// program on an interface's ingress and tells it the host's own addresses.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+struct decap;
+
+namespace sluice::lb {
+
+class Decap {
+ public:
+  static absl::StatusOr<std::unique_ptr<Decap>> Attach(const std::vector<std::string>& ifaces,
+                                                       const std::string& pin_dir);
+  ~Decap();
+
+  // Rewrites the set of local addresses tunnel packets may be sent to.
+  absl::Status RefreshLocalAddresses();
+
+ private:
+  Decap() = default;
+  ::decap* skel_ = nullptr;
+};
+
+}  // namespace sluice::lb

@@ -1,0 +1,27 @@
+// lbd's command line (DESIGN.md section 3 fixes the public flags).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lb/load_balancer.h"
+#include "lb/xdp_datapath.h"
+
+namespace sluice::lb {
+
+struct LbdFlags {
+  XdpDatapathOptions datapath;               // --iface, --pin-dir, --xdp-mode, sizes
+  LoadBalancerOptions lb;                    // --hash-seed, --encap-src-v4/v6
+  std::vector<std::string> decap_ifaces;     // --decap-iface
+  std::string listen = "unix:/run/sluice/lbd.sock";
+  std::string metrics;                       // --metrics HOST:PORT; empty = off
+  std::string tls_cert, tls_key;             // required with a TCP --listen
+};
+
+// Parses argv. Errors name the bad flag; "--help" returns a status whose
+// message is the usage text and code is kCancelled.
+absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv);
+
+}  // namespace sluice::lb

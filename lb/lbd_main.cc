@@ -1,0 +1,186 @@
+// lbd: the Sluice control daemon. Owns the BPF objects, serves the gRPC API
+// (sluice.v1) and Prometheus metrics, follows next-hop changes.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "api/service/blacklist_service.h"
+#include "api/service/load_balancer_service.h"
+#include "api/service/stats_service.h"
+#include "lb/decap.h"
+#include "lb/lbd_flags.h"
+#include "lb/metrics.h"
+#include "lb/netlink/netlink_watcher.h"
+#include "lb/netlink/next_hop.h"
+#include "lb/status_macros.h"
+
+namespace sluice::lb {
+namespace {
+
+constexpr auto kNextHopRefreshPeriod = std::chrono::seconds(5);
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The largest frame the XDP interfaces can send: encapsulated packets above
+// it are dropped (counted as vip_oversize) instead of silently lost.
+uint32_t MaxFrameLen(const std::vector<std::string>& ifaces) {
+  uint32_t mtu = 1500;
+  for (size_t i = 0; i < ifaces.size(); ++i) {
+    auto index = InterfaceIndex(ifaces[i]);
+    auto m = index.ok() ? InterfaceMtu(*index) : absl::StatusOr<uint32_t>(1500);
+    if (m.ok() && (i == 0 || *m < mtu)) mtu = *m;
+  }
+  return mtu + 14;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const LbdFlags& f) {
+  if (f.listen.rfind("unix:", 0) == 0) return grpc::InsecureServerCredentials();
+  ASSIGN_OR_RETURN(std::string cert, ReadFile(f.tls_cert));
+  ASSIGN_OR_RETURN(std::string key, ReadFile(f.tls_key));
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({key, cert});
+  return grpc::SslServerCredentials(ssl);
+}
+
+// A stale socket of a killed lbd is removed; the directory is made 0755 and
+// the socket 0600 once listening.
+absl::Status PrepareUnixSocket(const std::string& listen) {
+  if (listen.rfind("unix:", 0) != 0) return absl::OkStatus();
+  std::string path = listen.substr(5);
+  std::string dir = path.substr(0, path.rfind('/'));
+  if (!dir.empty() && mkdir(dir.c_str(), 0755) && errno != EEXIST) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("creating ", dir));
+  }
+  unlink(path.c_str());
+  return absl::OkStatus();
+}
+
+int Run(int argc, char** argv) {
+  auto flags = ParseLbdFlags(argc, argv);
+  if (!flags.ok()) {
+    if (absl::IsCancelled(flags.status())) {
+      printf("%s", std::string(flags.status().message()).c_str());
+      return 0;
+    }
+    fprintf(stderr, "lbd: %s\n", std::string(flags.status().message()).c_str());
+    return 2;
+  }
+  auto fail = [](const absl::Status& s) {
+    fprintf(stderr, "lbd: %s\n", std::string(s.message()).c_str());
+    return 1;
+  };
+
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  bool lb_role = !flags->datapath.ifaces.empty() || flags->decap_ifaces.empty();
+  std::unique_ptr<XdpDatapath> datapath;
+  std::unique_ptr<LoadBalancer> lb;
+  if (lb_role) {
+    auto dp = XdpDatapath::Open(flags->datapath);
+    if (!dp.ok()) return fail(dp.status());
+    datapath = std::move(*dp);
+    auto grace = GracePeriod::Create();
+    if (!grace.ok()) return fail(grace.status());
+    flags->lb.max_frame_len = MaxFrameLen(flags->datapath.ifaces);
+    NextHopResolver resolver = [](const IpAddress& a) -> absl::StatusOr<NextHopMac> {
+      ASSIGN_OR_RETURN(NextHop hop, ResolveNextHop(a));
+      return NextHopMac{hop.resolved, hop.mac};
+    };
+    auto created = LoadBalancer::Create(datapath.get(), std::move(*grace), flags->lb, resolver);
+    if (!created.ok()) return fail(created.status());
+    lb = std::move(*created);
+  }
+
+  std::unique_ptr<Decap> decap;
+  if (!flags->decap_ifaces.empty()) {
+    auto d = Decap::Attach(flags->decap_ifaces, flags->datapath.pin_dir + "-decap");
+    if (!d.ok()) return fail(d.status());
+    decap = std::move(*d);
+  }
+
+  NetlinkWatcher watcher([&] {
+    if (lb) lb->RefreshNextHops();
+    if (decap) decap->RefreshLocalAddresses().IgnoreError();
+  });
+  if (absl::Status s = watcher.Start(); !s.ok()) return fail(s);
+
+  api::LoadBalancerService lb_service(lb.get());
+  api::BlacklistService blacklist_service(lb.get());
+  api::StatsService stats_service(datapath.get(), lb.get());
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (absl::Status s = PrepareUnixSocket(flags->listen); !s.ok()) return fail(s);
+  auto creds = Credentials(*flags);
+  if (!creds.ok()) return fail(creds.status());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(flags->listen, *creds);
+  builder.RegisterService(&lb_service);
+  builder.RegisterService(&blacklist_service);
+  builder.RegisterService(&stats_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server) return fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->listen)));
+  if (flags->listen.rfind("unix:", 0) == 0) chmod(flags->listen.substr(5).c_str(), 0600);
+
+  std::unique_ptr<MetricsServer> metrics;
+  if (!flags->metrics.empty() && lb) {
+    auto m = MetricsServer::Start(flags->metrics, datapath.get(), lb.get());
+    if (!m.ok()) return fail(m.status());
+    metrics = std::move(*m);
+  }
+
+  // Neighbour entries age without netlink events we can rely on: refresh
+  // next hops periodically too.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread refresher([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, kNextHopRefreshPeriod, [&] { return stopping; })) {
+      if (lb) lb->RefreshNextHops();
+    }
+  });
+  if (lb) lb->RefreshNextHops();
+
+  fprintf(stderr, "lbd: serving on %s%s%s\n", flags->listen.c_str(),
+          flags->metrics.empty() ? "" : ", metrics on ", flags->metrics.c_str());
+  int sig = 0;
+  sigwait(&stop, &sig);
+  fprintf(stderr, "lbd: signal %d, stopping (the datapath keeps running)\n", sig);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  refresher.join();
+  server->Shutdown();
+  watcher.Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace sluice::lb
+
+int main(int argc, char** argv) { return sluice::lb::Run(argc, argv); }

@@ -1,0 +1,32 @@
+// Prometheus exposition of the datapath counters (lbd --metrics). Counters
+// are read from the BPF maps at scrape time; nothing is cached.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lb/load_balancer.h"
+#include "lb/xdp_datapath.h"
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace sluice::lb {
+
+class MetricsServer {
+ public:
+  // Serves http://ADDRESS/metrics. `lb` and `datapath` outlive the server.
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& address,
+                                                              const XdpDatapath* datapath,
+                                                              const LoadBalancer* lb);
+  ~MetricsServer();
+
+ private:
+  MetricsServer() = default;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<void> collectable_;
+};
+
+}  // namespace sluice::lb
