@@ -171,12 +171,12 @@ absl::StatusOr<uint32_t> LoadBalancer::WriteRing(const VipEntry& vip) {
   // The region is not referenced by any VIP yet, so plain stores are safe;
   // the commit's map update (a syscall) orders them before the VIP points
   // here.
-  std::memcpy(datapath_->ring_pool() + offset, table.data(), table.size() * sizeof(uint32_t));
+  std::copy(table.begin(), table.end(), datapath_->ring_pool() + offset);
   return offset;
 }
 
 std::vector<uint32_t> LoadBalancer::ReadRing(const VipEntry& vip) const {
-  const uint32_t* start = datapath_->ring_pool() + vip.ring_offset;
+  const uint64_t* start = datapath_->ring_pool() + vip.ring_offset;
   return std::vector<uint32_t>(start, start + vip.ring_size);
 }
 

@@ -141,13 +141,13 @@ absl::Status XdpDatapath::AttachAll() {
 }
 
 absl::Status XdpDatapath::MapRingPool() {
-  ring_pool_bytes_ = static_cast<size_t>(options_.ring_pool_entries) * sizeof(uint32_t);
+  ring_pool_bytes_ = static_cast<size_t>(options_.ring_pool_entries) * sizeof(uint64_t);
   size_t page = sysconf(_SC_PAGESIZE);
   ring_pool_bytes_ = (ring_pool_bytes_ + page - 1) / page * page;
   void* p = mmap(nullptr, ring_pool_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
                  bpf_map__fd(skel_->maps.ring_pool), 0);
   if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, "mapping the Maglev ring pool");
-  ring_pool_ = static_cast<uint32_t*>(p);
+  ring_pool_ = static_cast<uint64_t*>(p);
   return absl::OkStatus();
 }
 

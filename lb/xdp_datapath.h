@@ -58,8 +58,10 @@ class XdpDatapath {
   int vip_counters_fd() const;
   int backend_counters_fd() const;
   int program_fd() const;
-  // The Maglev ring pool, mapped into our memory (BPF_F_MMAPABLE).
-  uint32_t* ring_pool() const { return ring_pool_; }
+  // The Maglev ring pool, mapped into our memory (BPF_F_MMAPABLE). An array
+  // map lays its elements out 8 bytes apart whatever their size, so entry i
+  // is the low 32 bits (little-endian) of the i-th 64-bit word.
+  uint64_t* ring_pool() const { return ring_pool_; }
 
  private:
   XdpDatapath() = default;
@@ -71,7 +73,7 @@ class XdpDatapath {
   lb_xdp* skel_ = nullptr;
   std::vector<xdp_program*> attached_;
   std::vector<lb_xdp*> extra_skels_;   // one per further interface
-  uint32_t* ring_pool_ = nullptr;
+  uint64_t* ring_pool_ = nullptr;
   size_t ring_pool_bytes_ = 0;
   bool reused_pins_ = false;
 };

@@ -179,8 +179,12 @@ static __always_inline int parse_ipv6(struct cursor *c, struct sluice_pkt *p)
 			goto done;
 		}
 	}
-	/* The chain is longer than we follow: say so rather than guess. */
-	next = IPPROTO_NONE;
+	/* SLUICE_IPV6_EXT_MAX headers skipped. If yet another extension header
+	 * follows, the chain is longer than we follow: say so rather than
+	 * guess. (A chain of exactly SLUICE_IPV6_EXT_MAX ends in L4.) */
+	if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+	    next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT)
+		next = IPPROTO_NONE;
 done:
 	if (c->pos > c->end)
 		return -SLUICE_DROP_MALFORMED_L3;

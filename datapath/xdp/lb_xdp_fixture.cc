@@ -1,0 +1,276 @@
+#include "datapath/xdp/lb_xdp_fixture.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "datapath/testing/prog_test_run.h"
+#include "lb/counter_names.h"
+#include "lb/percpu_counters.h"
+#include "lb_xdp.skel.h"
+
+namespace sluice::testing {
+namespace {
+
+template <size_t N>
+std::array<sluice_counter, N> Minus(const std::array<sluice_counter, N>& a,
+                                    const std::array<sluice_counter, N>& b) {
+  std::array<sluice_counter, N> out{};
+  for (size_t i = 0; i < N; ++i) {
+    out[i].packets = a[i].packets - b[i].packets;
+    out[i].bytes = a[i].bytes - b[i].bytes;
+  }
+  return out;
+}
+
+template <size_t N>
+std::string NamesOfMoved(const std::array<sluice_counter, N>& counters,
+                         const char* (*name)(uint32_t)) {
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < N; ++i) {
+    if (counters[i].packets == 0) continue;
+    std::string n = name(i);
+    if (counters[i].packets != 1) absl::StrAppend(&n, "x", counters[i].packets);
+    names.push_back(n);
+  }
+  return absl::StrJoin(names, " ");
+}
+
+template <size_t N>
+void ReadAll(int fd, std::array<sluice_counter, N>& out) {
+  for (uint32_t i = 0; i < N; ++i) {
+    auto c = lb::ReadPerCpuCounter(fd, i);
+    if (!c.ok()) {
+      ADD_FAILURE() << c.status();
+      return;
+    }
+    out[i] = *c;
+  }
+}
+
+void Update(bpf_map* map, const void* key, const void* value,
+            const char* what) {
+  int err = bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY);
+  EXPECT_EQ(err, 0) << what << " in " << bpf_map__name(map) << ": "
+                    << strerror(errno);
+}
+
+sluice_counter ReadCounter(bpf_map* map, uint32_t key) {
+  auto c = lb::ReadPerCpuCounter(bpf_map__fd(map), key);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : sluice_counter{};
+}
+
+}  // namespace
+
+XdpCounts operator-(const XdpCounts& a, const XdpCounts& b) {
+  return {Minus(a.ctr, b.ctr), Minus(a.drops, b.drops),
+          Minus(a.verdicts, b.verdicts)};
+}
+
+std::string Moved(const XdpCounts& d) {
+  return NamesOfMoved(d.ctr, lb::CounterName);
+}
+std::string DropReasons(const XdpCounts& d) {
+  return NamesOfMoved(d.drops, lb::DropReasonName);
+}
+std::string Verdicts(const XdpCounts& d) {
+  return NamesOfMoved(d.verdicts, lb::VerdictName);
+}
+
+sluice_flow_key FlowKey(const IpAddress& src, uint16_t sport,
+                        const IpAddress& dst, uint16_t dport, uint8_t proto) {
+  sluice_flow_key k{};
+  std::memcpy(k.src, src.bytes.data(), src.size());
+  std::memcpy(k.dst, dst.bytes.data(), dst.size());
+  k.sport = htons(sport);
+  k.dport = htons(dport);
+  k.proto = proto;
+  k.family = src.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
+  return k;
+}
+
+sluice_vip_meta VipMeta(uint32_t vip_id, uint32_t ring_offset,
+                        uint32_t ring_size, uint32_t flags) {
+  sluice_vip_meta m{};
+  m.vip_id = vip_id;
+  m.flags = flags;
+  m.ring_offset = ring_offset;
+  m.ring_size = ring_size;
+  return m;
+}
+
+void LbXdpTest::SetUp() {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "needs root: loading BPF programs and BPF_PROG_TEST_RUN "
+                    "need CAP_BPF + CAP_NET_ADMIN";
+  }
+  skel_ = lb_xdp::open();
+  ASSERT_NE(skel_, nullptr) << "opening the lb_xdp object: " << strerror(errno);
+  const auto& m = skel_->maps;
+  const std::pair<bpf_map*, uint32_t> sizes[] = {
+      {m.vips_gen0, kTestTableEntries},
+      {m.vips_gen1, kTestTableEntries},
+      {m.arp_blacklist_gen0, kTestTableEntries},
+      {m.arp_blacklist_gen1, kTestTableEntries},
+      {m.src_blacklist_v4_gen0, kTestPrefixes},
+      {m.src_blacklist_v4_gen1, kTestPrefixes},
+      {m.src_blacklist_v6_gen0, kTestPrefixes},
+      {m.src_blacklist_v6_gen1, kTestPrefixes},
+      {m.ring_pool, kTestRingPoolEntries},
+      {m.backends, kTestTableEntries},
+      {m.backend_counters, kTestTableEntries},
+      {m.vip_counters, kTestTableEntries},
+      {m.conntrack, kTestConntrackEntries},
+  };
+  for (const auto& [map, entries] : sizes) {
+    ASSERT_EQ(bpf_map__set_max_entries(map, entries), 0) << bpf_map__name(map);
+  }
+  int err = lb_xdp::load(skel_);
+  if (err == -EPERM) {
+    GTEST_SKIP() << "the kernel refused to load BPF (EPERM): no CAP_BPF here";
+  }
+  ASSERT_EQ(err, 0) << "loading lb_xdp: " << strerror(-err);
+  SetGeneration(0);
+  SetConfig(DefaultConfig());
+}
+
+void LbXdpTest::TearDown() {
+  if (skel_) lb_xdp::destroy(skel_);
+  skel_ = nullptr;
+}
+
+sluice_config LbXdpTest::DefaultConfig() {
+  sluice_config c{};
+  c.hash_seed = kTestHashSeed;
+  c.max_frame_len = kTestMaxFrameLen;
+  std::memcpy(&c.encap_src_v4, kEncapSrcV4.bytes.data(), 4);
+  c.encap_src_v4_host_mask = kEncapSrcV4HostMask;
+  std::memcpy(c.encap_src_v6, kEncapSrcV6.bytes.data(), 16);
+  c.encap_src_v6_host_mask = kEncapSrcV6HostMask;
+  return c;
+}
+
+void LbXdpTest::SetGeneration(uint32_t gen) {
+  uint32_t zero = 0;
+  Update(skel_->maps.generation, &zero, &gen, "generation word");
+}
+
+void LbXdpTest::SetConfig(const sluice_config& cfg) {
+  uint32_t zero = 0;
+  Update(skel_->maps.config, &zero, &cfg, "config");
+}
+
+void LbXdpTest::PutVip(uint32_t gen, const IpAddress& addr, uint16_t port,
+                       uint8_t proto, const sluice_vip_meta& meta) {
+  sluice_vip_key k{};
+  std::memcpy(k.addr, addr.bytes.data(), addr.size());
+  k.port = htons(port);
+  k.proto = proto;
+  k.family = addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
+  Update(gen == 0 ? skel_->maps.vips_gen0 : skel_->maps.vips_gen1, &k, &meta,
+         "VIP");
+}
+
+void LbXdpTest::PutBackend(uint32_t id, const IpAddress& addr,
+                           const MacAddr& next_hop, uint8_t flags) {
+  sluice_backend b{};
+  std::memcpy(b.addr, addr.bytes.data(), addr.size());
+  b.family = addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
+  b.flags = flags;
+  std::memcpy(b.next_hop_mac, next_hop.bytes.data(), 6);
+  b.weight = 100;
+  Update(skel_->maps.backends, &id, &b, "backend");
+}
+
+void LbXdpTest::PutRing(uint32_t offset, const std::vector<uint32_t>& entries) {
+  for (uint32_t i = 0; i < entries.size(); ++i) {
+    uint32_t index = offset + i;
+    Update(skel_->maps.ring_pool, &index, &entries[i], "ring entry");
+  }
+}
+
+void LbXdpTest::FillRing(uint32_t offset, uint32_t size,
+                         const std::vector<uint32_t>& backend_ids) {
+  std::vector<uint32_t> ring(size);
+  for (uint32_t i = 0; i < size; ++i) {
+    ring[i] = backend_ids[i % backend_ids.size()];
+  }
+  PutRing(offset, ring);
+}
+
+void LbXdpTest::BlacklistArp(uint32_t gen, const IpAddress& sender_ip) {
+  uint8_t one = 1;
+  Update(gen == 0 ? skel_->maps.arp_blacklist_gen0
+                  : skel_->maps.arp_blacklist_gen1,
+         sender_ip.bytes.data(), &one, "ARP blacklist entry");
+}
+
+void LbXdpTest::BlacklistPrefix(uint32_t gen, const IpAddress& addr,
+                                uint32_t prefixlen) {
+  uint8_t one = 1;
+  const auto& m = skel_->maps;
+  if (addr.is_v4()) {
+    sluice_lpm_v4_key k{prefixlen, 0};
+    std::memcpy(&k.addr, addr.bytes.data(), 4);
+    Update(gen == 0 ? m.src_blacklist_v4_gen0 : m.src_blacklist_v4_gen1, &k,
+           &one, "IPv4 prefix");
+  } else {
+    sluice_lpm_v6_key k{};
+    k.prefixlen = prefixlen;
+    std::memcpy(k.addr, addr.bytes.data(), 16);
+    Update(gen == 0 ? m.src_blacklist_v6_gen0 : m.src_blacklist_v6_gen1, &k,
+           &one, "IPv6 prefix");
+  }
+}
+
+XdpCounts LbXdpTest::ReadCounts() {
+  XdpCounts c;
+  ReadAll(bpf_map__fd(skel_->maps.counters), c.ctr);
+  ReadAll(bpf_map__fd(skel_->maps.drop_counters), c.drops);
+  ReadAll(bpf_map__fd(skel_->maps.verdict_counters), c.verdicts);
+  return c;
+}
+
+sluice_counter LbXdpTest::VipCounter(uint32_t vip_id) {
+  return ReadCounter(skel_->maps.vip_counters, vip_id);
+}
+
+sluice_counter LbXdpTest::BackendCounter(uint32_t backend_id) {
+  return ReadCounter(skel_->maps.backend_counters, backend_id);
+}
+
+absl::optional<uint32_t> LbXdpTest::ConntrackBackend(
+    const sluice_flow_key& flow) {
+  sluice_flow_state st{};
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.conntrack), &flow, &st)) {
+    return absl::nullopt;
+  }
+  return st.backend_id;
+}
+
+int LbXdpTest::prog_fd() const {
+  return bpf_program__fd(skel_->progs.sluice_xdp);
+}
+
+XdpRun LbXdpTest::Run(const std::vector<uint8_t>& frame) {
+  XdpRun run;
+  XdpCounts before = ReadCounts();
+  auto result = RunProg(prog_fd(), frame);
+  if (!result.ok()) {
+    ADD_FAILURE() << "BPF_PROG_TEST_RUN on a " << frame.size()
+                  << "-byte frame: " << result.status();
+    return run;
+  }
+  run.verdict = result->verdict;
+  run.out = std::move(result->packet);
+  run.delta = ReadCounts() - before;
+  return run;
+}
+
+}  // namespace sluice::testing

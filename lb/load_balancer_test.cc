@@ -1,0 +1,251 @@
+// LoadBalancer against the real XDP program: loaded (not attached) with its
+// maps pinned in a private bpffs directory, driven through the engine's API,
+// checked with BPF_PROG_TEST_RUN packets.
+#include "lb/load_balancer.h"
+
+#include <linux/bpf.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "datapath/testing/packet/packet_builder.h"
+#include "datapath/testing/packet/packet_parser.h"
+#include "datapath/testing/prog_test_run.h"
+#include "gtest/gtest.h"
+
+namespace sluice::lb {
+namespace {
+
+namespace t = sluice::testing;
+
+const t::MacAddr kClientMac = "02:00:00:00:00:01";
+const t::MacAddr kLbMac = "02:00:00:00:00:02";
+const NextHopMac kRouterMac{true, {0x02, 0, 0, 0, 0, 0x99}};
+
+IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
+VipKey Vip(const char* address, uint16_t port) { return {Ip(address), port, IPPROTO_TCP}; }
+
+std::vector<uint8_t> TcpPacket(const char* src, const char* dst, uint16_t sport, uint16_t dport) {
+  return t::PacketBuilder().Eth(kClientMac, kLbMac).Ipv4(src, dst).Tcp(sport, dport,
+                                                                     t::TcpFlags::kSyn).Build();
+}
+
+class LoadBalancerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
+    pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-test-", getpid());
+    Open();
+  }
+
+  void TearDown() override {
+    lb_.reset();
+    datapath_.reset();
+    if (!pin_dir_.empty()) std::system(absl::StrCat("rm -rf ", pin_dir_).c_str());
+  }
+
+  void Open() {
+    XdpDatapathOptions o;
+    o.pin_dir = pin_dir_;
+    o.max_vips = 16;
+    o.max_backends = 64;
+    o.ring_pool_entries = 8 * 65537;
+    o.conntrack_entries = 4096;
+    o.max_prefixes = max_prefixes_;
+    o.max_arp_entries = 64;
+    auto dp = XdpDatapath::Open(o);
+    ASSERT_TRUE(dp.ok()) << dp.status();
+    datapath_ = std::move(*dp);
+    auto grace = GracePeriod::Create();
+    ASSERT_TRUE(grace.ok()) << grace.status();
+    LoadBalancerOptions lo;
+    lo.encap_src_v4 = *ParseIpPrefix("172.16.0.0/16");
+    lo.encap_src_v6 = *ParseIpPrefix("fd00::/96");
+    auto lb = LoadBalancer::Create(datapath_.get(), std::move(*grace), lo,
+                                   [](const IpAddress&) { return kRouterMac; });
+    ASSERT_TRUE(lb.ok()) << lb.status();
+    lb_ = std::move(*lb);
+  }
+
+  void Reopen() {
+    lb_.reset();
+    datapath_.reset();
+    Open();
+  }
+
+  uint32_t Verdict(const std::vector<uint8_t>& packet) {
+    auto r = t::RunProg(datapath_->program_fd(), packet);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->verdict : static_cast<uint32_t>(XDP_ABORTED);
+  }
+
+  // The backend address a forwarded packet was encapsulated to ("" if none).
+  std::string BackendOf(const std::vector<uint8_t>& packet) {
+    auto r = t::RunProg(datapath_->program_fd(), packet);
+    if (!r.ok() || r->verdict != XDP_TX) return "";
+    t::ParsedPacket p = t::ParsePacket(r->packet);
+    return p.ip.size() == 2 ? p.ip[0].dst : "";
+  }
+
+  std::string pin_dir_;
+  uint32_t max_prefixes_ = 4096;
+  std::unique_ptr<XdpDatapath> datapath_;
+  std::unique_ptr<LoadBalancer> lb_;
+};
+
+TEST_F(LoadBalancerTest, ForwardsToBackendsAndSpreadsFlows) {
+  VipKey vip = Vip("10.0.0.10", 80);
+  ASSERT_TRUE(lb_->AddVip(vip, HashMode::kFiveTuple, 0).ok());
+  EXPECT_EQ(Verdict(TcpPacket("192.0.2.1", "10.0.0.10", 1000, 80)), XDP_DROP)
+      << "a VIP without backends drops (vip_no_backend)";
+  for (const char* real : {"10.1.0.1", "10.1.0.2", "10.1.0.3"}) {
+    ASSERT_TRUE(lb_->AddBackend(vip, Ip(real), 100).ok());
+  }
+  std::set<std::string> seen;
+  for (uint16_t port = 1000; port < 1100; ++port) {
+    seen.insert(BackendOf(TcpPacket("192.0.2.1", "10.0.0.10", port, 80)));
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"10.1.0.1", "10.1.0.2", "10.1.0.3"}));
+  EXPECT_EQ(Verdict(TcpPacket("192.0.2.1", "10.0.0.11", 1000, 80)), XDP_PASS);
+}
+
+TEST_F(LoadBalancerTest, RejectedRequestsChangeNothing) {
+  VipKey vip = Vip("10.0.0.10", 80);
+  ASSERT_TRUE(lb_->AddVip(vip, HashMode::kFiveTuple, 0).ok());
+  EXPECT_EQ(lb_->AddVip(vip, HashMode::kFiveTuple, 0).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(lb_->AddVip(Vip("10.0.0.11", 80), HashMode::kFiveTuple, 100).code(),
+            absl::StatusCode::kInvalidArgument) << "100 is not prime";
+  EXPECT_EQ(lb_->AddBackend(Vip("10.9.9.9", 80), Ip("10.1.0.1"), 1).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(lb_->AddBackend(Vip("2001:db8::1", 80), Ip("10.1.0.1"), 1).code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(lb_->AddVip(Vip("2001:db8::1", 80), HashMode::kFiveTuple, 0).ok());
+  EXPECT_EQ(lb_->AddBackend(Vip("2001:db8::1", 80), Ip("10.1.0.1"), 1).code(),
+            absl::StatusCode::kInvalidArgument) << "IPv6 cannot go in IPv4";
+  EXPECT_EQ(lb_->DeleteBackend(vip, Ip("10.1.0.9")).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(lb_->ListVips().size(), 2u);
+  EXPECT_TRUE(lb_->ListBackends(vip)->empty());
+}
+
+TEST_F(LoadBalancerTest, FullBlacklistIsResourceExhaustedAndChangesNothing) {
+  Reopen();  // with the small limit below
+  BlacklistChange first{{*ParseIpPrefix("198.51.100.0/24")}, {}};
+  ASSERT_TRUE(lb_->AddToBlacklist(first).ok());
+  BlacklistChange too_many;
+  for (uint32_t i = 0; i <= max_prefixes_; ++i) {
+    too_many.prefixes.push_back(*ParseIpPrefix(absl::StrCat("10.", i / 256, ".", i % 256, ".0/24")));
+  }
+  EXPECT_EQ(lb_->ReplaceBlacklist(too_many).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(lb_->ListBlacklist().prefixes.size(), 1u);
+  EXPECT_EQ(Verdict(TcpPacket("198.51.100.7", "10.0.0.10", 1, 80)), XDP_DROP);
+  EXPECT_EQ(Verdict(TcpPacket("10.0.0.7", "10.0.0.10", 1, 80)), XDP_PASS);
+}
+
+TEST_F(LoadBalancerTest, DeletingAMissingEntryIsNotFoundAndChangesNothing) {
+  ASSERT_TRUE(lb_->AddToBlacklist({{*ParseIpPrefix("198.51.100.0/24")}, {}}).ok());
+  BlacklistChange del{{*ParseIpPrefix("198.51.100.0/24"), *ParseIpPrefix("203.0.113.0/24")}, {}};
+  EXPECT_EQ(lb_->DeleteFromBlacklist(del).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Verdict(TcpPacket("198.51.100.7", "10.0.0.10", 1, 80)), XDP_DROP);
+}
+
+// Each replacement moves the block from client i to client i+1, and swaps
+// 2,000 other prefixes too, so a commit is real work and a non-atomic update
+// would leave a window of milliseconds. A prober sends one
+// packet from every client per round, over and over. A round takes
+// microseconds and a commit at least one grace period, so a round sees at
+// most one commit: if every packet sees the whole old or the whole new list,
+// every round finds exactly one blocked client. A non-atomic update (the old
+// entry removed before the new one is in) shows as a round with no drop.
+TEST_F(LoadBalancerTest, BlacklistReplaceIsAtomicForPackets) {
+  constexpr int kClients = 12;
+  auto blocking = [&](int client) {
+    BlacklistChange list;
+    for (int i = 0; i < 2000; ++i) {
+      list.prefixes.push_back(*ParseIpPrefix(
+          absl::StrCat(100 + client % 2, ".", i / 256, ".", i % 256, ".0/24")));
+    }
+    list.prefixes.push_back(*ParseIpPrefix(absl::StrCat("192.0.2.", client + 1, "/32")));
+    return list;
+  };
+  std::vector<std::vector<uint8_t>> probes;
+  for (int c = 0; c < kClients; ++c) {
+    probes.push_back(TcpPacket(absl::StrCat("192.0.2.", c + 1).c_str(), "10.0.0.10", 1, 80));
+  }
+  ASSERT_TRUE(lb_->ReplaceBlacklist(blocking(0)).ok());
+
+  std::atomic<bool> done{false};
+  std::atomic<int> rounds{0}, rounds_without_drop{0};
+  std::thread prober([&] {
+    while (!done) {
+      int drops = 0;
+      for (const auto& p : probes) drops += Verdict(p) == XDP_DROP;
+      if (drops == 0) ++rounds_without_drop;
+      ++rounds;
+    }
+  });
+  for (int c = 1; c < kClients; ++c) ASSERT_TRUE(lb_->ReplaceBlacklist(blocking(c)).ok());
+  done = true;
+  prober.join();
+  EXPECT_GT(rounds.load(), kClients);
+  EXPECT_EQ(rounds_without_drop.load(), 0) << "a packet saw a state with no client blocked";
+}
+
+TEST_F(LoadBalancerTest, RestartRestoresConfigurationFromPinnedMaps) {
+  VipKey vip = Vip("10.0.0.10", 80);
+  ASSERT_TRUE(lb_->AddVip(vip, HashMode::kSource, 251).ok());
+  ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.1"), 100).ok());
+  ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.2"), 0).ok());
+  ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.3"), 50).ok());
+  ASSERT_TRUE(lb_->AddToBlacklist({{*ParseIpPrefix("198.51.100.0/24"),
+                                    *ParseIpPrefix("2001:db8:bad::/48")},
+                                   {Ip("192.0.2.66")}}).ok());
+  auto flow = TcpPacket("192.0.2.1", "10.0.0.10", 4242, 80);
+  std::string before = BackendOf(flow);
+  ASSERT_FALSE(before.empty());
+
+  Reopen();
+  ASSERT_TRUE(datapath_->reused_pins());
+  auto vips = lb_->ListVips();
+  ASSERT_EQ(vips.size(), 1u);
+  EXPECT_EQ(vips[0].hash, HashMode::kSource);
+  EXPECT_EQ(vips[0].ring_size, 251u);
+  auto backends = lb_->ListBackends(vip);
+  ASSERT_TRUE(backends.ok());
+  ASSERT_EQ(backends->size(), 3u);
+  EXPECT_EQ((*backends)[1].backend.weight, 0u) << "the drained backend stays drained";
+  EXPECT_EQ((*backends)[2].backend.weight, 50u);
+  BlacklistChange list = lb_->ListBlacklist();
+  EXPECT_EQ(list.prefixes.size(), 2u);
+  EXPECT_EQ(list.arp_ips.size(), 1u);
+  EXPECT_EQ(BackendOf(flow), before);
+  // And it keeps working: a change after the restart commits normally.
+  EXPECT_TRUE(lb_->DeleteBackend(vip, Ip("10.1.0.3")).ok());
+  EXPECT_EQ(lb_->ListBackends(vip)->size(), 2u);
+}
+
+TEST_F(LoadBalancerTest, DrainKeepsEstablishedFlowsAndRemovalMovesThem) {
+  VipKey vip = Vip("10.0.0.10", 80);
+  ASSERT_TRUE(lb_->AddVip(vip, HashMode::kFiveTuple, 0).ok());
+  ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.1"), 100).ok());
+  ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.2"), 100).ok());
+  // Find a flow on 10.1.0.1 and establish it.
+  std::vector<uint8_t> flow;
+  for (uint16_t port = 1; port < 200 && flow.empty(); ++port) {
+    auto p = TcpPacket("192.0.2.1", "10.0.0.10", port, 80);
+    if (BackendOf(p) == "10.1.0.1") flow = p;
+  }
+  ASSERT_FALSE(flow.empty());
+  ASSERT_TRUE(lb_->SetBackendWeight(vip, Ip("10.1.0.1"), 0).ok());
+  EXPECT_EQ(BackendOf(flow), "10.1.0.1") << "drained: established flow stays";
+  EXPECT_EQ(BackendOf(TcpPacket("192.0.2.9", "10.0.0.10", 7, 80)), "10.1.0.2")
+      << "drained: new flows go elsewhere";
+  ASSERT_TRUE(lb_->DeleteBackend(vip, Ip("10.1.0.1")).ok());
+  EXPECT_EQ(BackendOf(flow), "10.1.0.2") << "removed: it takes nothing";
+}
+
+}  // namespace
+}  // namespace sluice::lb
