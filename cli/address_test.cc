@@ -1,0 +1,111 @@
+#include "cli/address.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sluice::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ParseVip, Ipv4) {
+  auto vip = ParseVip("10.0.0.10:80/tcp");
+  ASSERT_TRUE(vip.ok()) << vip.status();
+  EXPECT_EQ(vip->address(), "10.0.0.10");
+  EXPECT_EQ(vip->port(), 80u);
+  EXPECT_EQ(vip->protocol(), sluice::v1::PROTOCOL_TCP);
+}
+
+TEST(ParseVip, BracketedIpv6) {
+  auto vip = ParseVip("[2001:db8::10]:443/udp");
+  ASSERT_TRUE(vip.ok()) << vip.status();
+  EXPECT_EQ(vip->address(), "2001:db8::10");
+  EXPECT_EQ(vip->port(), 443u);
+  EXPECT_EQ(vip->protocol(), sluice::v1::PROTOCOL_UDP);
+}
+
+TEST(ParseVip, PortZeroAndLimits) {
+  auto all = ParseVip("192.0.2.1:0/udp");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->port(), 0u);
+  auto max = ParseVip("[::1]:65535/TCP");
+  ASSERT_TRUE(max.ok()) << max.status();
+  EXPECT_EQ(max->port(), 65535u);
+  EXPECT_EQ(max->protocol(), sluice::v1::PROTOCOL_TCP);
+}
+
+struct BadVip {
+  const char* text;
+  const char* why;
+};
+
+class ParseVipBad : public ::testing::TestWithParam<BadVip> {};
+
+TEST_P(ParseVipBad, NamesTheArgumentAndTheReason) {
+  auto vip = ParseVip(GetParam().text);
+  ASSERT_FALSE(vip.ok());
+  EXPECT_EQ(vip.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(vip.status().message(), HasSubstr(absl::StrCat("'", GetParam().text, "'")));
+  EXPECT_THAT(vip.status().message(), HasSubstr(GetParam().why));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ParseVipBad,
+    ::testing::Values(BadVip{"10.0.0.10:80", "missing protocol"},
+                      BadVip{"10.0.0.10:80/sctp", "'sctp' is not tcp or udp"},
+                      BadVip{"10.0.0.10:80/", "'' is not tcp or udp"},
+                      BadVip{"10.0.0.10:65536/tcp", "port '65536'"},
+                      BadVip{"10.0.0.10:99999999999/tcp", "port '99999999999'"},
+                      BadVip{"10.0.0.10:-1/tcp", "port '-1'"},
+                      BadVip{"10.0.0.10:+80/tcp", "port '+80'"},
+                      BadVip{"10.0.0.10:/tcp", "port ''"},
+                      BadVip{"10.0.0.10/tcp", "missing port"},
+                      BadVip{"2001:db8::10:443/tcp", "needs brackets"},
+                      BadVip{"[2001:db8::10]/tcp", "missing port"},
+                      BadVip{"[2001:db8::10:443/tcp", "missing ']'"},
+                      BadVip{"[10.0.0.1]:80/tcp", "not an IPv6 address"},
+                      BadVip{"10.0.0.300:80/tcp", "'10.0.0.300' is not an IP address"},
+                      BadVip{"lb.example.com:80/tcp", "is not an IP address"},
+                      BadVip{":80/tcp", "'' is not an IP address"}));
+
+TEST(FormatVip, RoundTrips) {
+  for (const char* text : {"10.0.0.10:80/tcp", "[2001:db8::10]:443/udp", "192.0.2.1:0/udp"}) {
+    auto vip = ParseVip(text);
+    ASSERT_TRUE(vip.ok()) << vip.status();
+    EXPECT_EQ(FormatVip(*vip), text);
+  }
+}
+
+TEST(Ip, Syntax) {
+  EXPECT_TRUE(IsIpv4("192.0.2.1"));
+  EXPECT_FALSE(IsIpv4("192.0.2.256"));
+  EXPECT_FALSE(IsIpv4("2001:db8::1"));
+  EXPECT_TRUE(IsIpv6("2001:db8::1"));
+  EXPECT_TRUE(IsIpv6("::ffff:192.0.2.1"));
+  EXPECT_FALSE(IsIpv6("[2001:db8::1]"));
+  EXPECT_TRUE(IsIp("::"));
+  EXPECT_FALSE(IsIp(""));
+  EXPECT_FALSE(IsIp(std::string(100, '1')));
+}
+
+TEST(Prefix, Syntax) {
+  EXPECT_TRUE(IsPrefix("10.0.0.0/8"));
+  EXPECT_TRUE(IsPrefix("0.0.0.0/0"));
+  EXPECT_TRUE(IsPrefix("192.0.2.1/32"));
+  EXPECT_TRUE(IsPrefix("192.0.2.1"));
+  EXPECT_TRUE(IsPrefix("2001:db8::/32"));
+  EXPECT_TRUE(IsPrefix("::/0"));
+  EXPECT_TRUE(IsPrefix("2001:db8::1/128"));
+  EXPECT_TRUE(IsPrefix("2001:db8::1"));
+  EXPECT_FALSE(IsPrefix("10.0.0.0/33"));
+  EXPECT_FALSE(IsPrefix("2001:db8::/129"));
+  EXPECT_FALSE(IsPrefix("10.0.0.0/"));
+  EXPECT_FALSE(IsPrefix("10.0.0.0/-1"));
+  EXPECT_FALSE(IsPrefix("10.0.0.0/8/8"));
+  EXPECT_FALSE(IsPrefix("10.0.0/8"));
+  EXPECT_FALSE(IsPrefix("/8"));
+  EXPECT_FALSE(IsPrefix("arp"));
+}
+
+}  // namespace
+}  // namespace sluice::cli

@@ -1,0 +1,406 @@
+#include "cli/args.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cli/address.h"
+
+namespace sluice::cli {
+namespace {
+
+constexpr char kUsage[] =
+    R"(usage: lbctl [--server ADDR] [-o table|json] COMMAND ...
+
+Global options (anywhere before "--"):
+  --server ADDR     lbd's API: unix:PATH, /PATH or HOST:PORT
+                    (default unix:/run/sluice/lbd.sock)
+  -o, --output F    table (default) or json
+  -h, --help        this text
+
+Addresses: VIP = 10.0.0.10:80/tcp or [2001:db8::10]:443/udp (port 0 = all ports)
+
+Commands:
+  lbctl vip add|del VIP [--hash 5tuple|src] [--ring-size PRIME]
+  lbctl vip list
+  lbctl backend add|del VIP REAL_IP [--weight N]   (default weight 100)
+  lbctl backend set VIP REAL_IP --weight N         (0 = drain)
+  lbctl backend list VIP
+  lbctl blacklist add|del CIDR... | --arp IP...
+  lbctl blacklist push FILE|-                      (replace the whole list atomically;
+                                                    one entry a line, '#' comments,
+                                                    'arp IP' lines for the ARP list)
+  lbctl blacklist list
+  lbctl stats [vips|backends|drops]
+
+Exit status: 0 success, 1 error from lbd or a file, 2 usage error.
+)";
+
+struct FlagDef {
+  absl::string_view name;   // canonical, "--x"
+  absl::string_view alias;  // "-x" or empty
+  bool takes_value;
+};
+
+constexpr FlagDef kFlags[] = {
+    {"--server", "", true},     {"--output", "-o", true},
+    {"--hash", "", true},       {"--ring-size", "", true},
+    {"--weight", "", true},     {"--arp", "", false},
+    {"--help", "-h", false},
+};
+
+const FlagDef* FindFlag(absl::string_view name) {
+  for (const FlagDef& f : kFlags) {
+    if (name == f.name || (!f.alias.empty() && name == f.alias)) return &f;
+  }
+  return nullptr;
+}
+
+// The command line split into flags and positional arguments.
+struct RawArgs {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string, std::less<>> flags;  // canonical name -> value ("" for booleans)
+
+  bool Has(absl::string_view name) const { return flags.find(name) != flags.end(); }
+  const std::string& Get(absl::string_view name) const { return flags.find(name)->second; }
+};
+
+absl::Status Usage(absl::string_view message) {
+  return absl::InvalidArgumentError(message);
+}
+
+absl::StatusOr<RawArgs> Tokenize(absl::Span<const std::string> args) {
+  RawArgs raw;
+  bool only_positional = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (only_positional || a == "-" || a.empty() || a[0] != '-') {
+      raw.positional.push_back(a);
+      continue;
+    }
+    if (a == "--") {
+      only_positional = true;
+      continue;
+    }
+    absl::string_view name = a;
+    std::optional<std::string> inline_value;
+    if (absl::StartsWith(a, "--")) {
+      size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        name = absl::string_view(a).substr(0, eq);
+        inline_value = a.substr(eq + 1);
+      }
+    } else if (a.size() > 2) {  // "-ojson"
+      name = absl::string_view(a).substr(0, 2);
+      inline_value = a.substr(a[2] == '=' ? 3 : 2);
+    }
+    const FlagDef* def = FindFlag(name);
+    if (def == nullptr) return Usage(absl::StrCat("unknown flag '", name, "' (try 'lbctl --help')"));
+    std::string value;
+    if (!def->takes_value) {
+      if (inline_value) return Usage(absl::StrCat("flag '", def->name, "' takes no value"));
+    } else if (inline_value) {
+      value = *std::move(inline_value);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Usage(absl::StrCat("flag '", def->name, "' needs a value"));
+    }
+    if (!raw.flags.emplace(std::string(def->name), std::move(value)).second) {
+      return Usage(absl::StrCat("flag '", def->name, "' given more than once"));
+    }
+  }
+  return raw;
+}
+
+// Decimal digits only, fits in uint32_t.
+bool ParseUint32(absl::string_view text, uint32_t* out) {
+  if (text.empty() || text.size() > 10) return false;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return absl::SimpleAtoi(text, out);
+}
+
+bool IsPrime(uint32_t n) {
+  if (n < 2) return false;
+  for (uint64_t d = 2; d * d <= n; ++d) {
+    if (n % d == 0) return false;
+  }
+  return true;
+}
+
+// Parsing of one command: its name for messages ("vip add"), its usage line,
+// the flags it accepts besides the global ones.
+class CommandParser {
+ public:
+  CommandParser(const RawArgs& raw, std::string name, absl::string_view usage)
+      : raw_(raw), name_(std::move(name)), usage_(usage) {}
+
+  absl::Status Error(absl::string_view what) const {
+    return Usage(absl::StrCat(name_, ": ", what, " (usage: ", usage_, ")"));
+  }
+
+  // Positional arguments after noun and verb: between `min` and `max`.
+  absl::StatusOr<absl::Span<const std::string>> Args(
+      size_t skip, size_t min, size_t max,
+      std::initializer_list<absl::string_view> names) const {
+    absl::Span<const std::string> args = absl::MakeConstSpan(raw_.positional).subspan(skip);
+    if (args.size() < min) {
+      auto it = names.begin() + std::min(args.size(), names.size() - 1);
+      return Error(absl::StrCat("missing ", *it));
+    }
+    if (args.size() > max) return Error(absl::StrCat("unexpected argument '", args[max], "'"));
+    return args;
+  }
+
+  absl::Status AllowFlags(std::initializer_list<absl::string_view> allowed) const {
+    for (const auto& [flag, value] : raw_.flags) {
+      if (flag == "--server" || flag == "--output" || flag == "--help") continue;
+      if (std::find(allowed.begin(), allowed.end(), flag) == allowed.end()) {
+        return Usage(absl::StrCat("flag '", flag, "' does not apply to '", name_, "'"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const RawArgs& raw_;
+  std::string name_;
+  absl::string_view usage_;
+};
+
+absl::Status UnknownVerb(absl::string_view noun, absl::string_view verb,
+                         absl::string_view want) {
+  if (verb.empty()) return Usage(absl::StrCat("'", noun, "' needs a subcommand: ", want));
+  return Usage(absl::StrCat("unknown '", noun, "' subcommand '", verb, "' (want ", want, ")"));
+}
+
+absl::Status ParseVipCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
+  if (verb == "list") {
+    CommandParser p(raw, "vip list", "lbctl vip list");
+    if (auto args = p.Args(2, 0, 0, {""}); !args.ok()) return args.status();
+    cmd->action = Action::kVipList;
+    return p.AllowFlags({});
+  }
+  if (verb != "add" && verb != "del") return UnknownVerb("vip", verb, "add, del or list");
+  CommandParser p(raw, absl::StrCat("vip ", verb),
+                  "lbctl vip add|del VIP [--hash 5tuple|src] [--ring-size PRIME]");
+  cmd->action = verb == "add" ? Action::kVipAdd : Action::kVipDel;
+  auto args = p.Args(2, 1, 1, {"VIP"});
+  if (!args.ok()) return args.status();
+  // The grammar allows --hash and --ring-size on del too; they are checked
+  // and then not sent (DeleteVipRequest names the VIP only).
+  if (absl::Status s = p.AllowFlags({"--hash", "--ring-size"}); !s.ok()) return s;
+  auto vip = ParseVip((*args)[0]);
+  if (!vip.ok()) return p.Error(vip.status().message());
+  *cmd->vip.mutable_vip() = *std::move(vip);
+  if (raw.Has("--hash")) {
+    const std::string& h = raw.Get("--hash");
+    if (h == "5tuple") {
+      cmd->vip.set_hash(sluice::v1::HASH_MODE_FIVE_TUPLE);
+    } else if (h == "src") {
+      cmd->vip.set_hash(sluice::v1::HASH_MODE_SOURCE);
+    } else {
+      return p.Error(absl::StrCat("--hash '", h, "' is not 5tuple or src"));
+    }
+  }
+  if (raw.Has("--ring-size")) {
+    const std::string& r = raw.Get("--ring-size");
+    uint32_t size;
+    if (!ParseUint32(r, &size) || !IsPrime(size)) {
+      return p.Error(absl::StrCat("--ring-size '", r, "' is not a prime number"));
+    }
+    cmd->vip.set_ring_size(size);
+  }
+  if (cmd->action == Action::kVipDel) {
+    cmd->vip.clear_hash();
+    cmd->vip.clear_ring_size();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseBackendCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
+  if (verb == "list") {
+    CommandParser p(raw, "backend list", "lbctl backend list VIP");
+    auto args = p.Args(2, 1, 1, {"VIP"});
+    if (!args.ok()) return args.status();
+    if (absl::Status s = p.AllowFlags({}); !s.ok()) return s;
+    auto vip = ParseVip((*args)[0]);
+    if (!vip.ok()) return p.Error(vip.status().message());
+    *cmd->vip.mutable_vip() = *std::move(vip);
+    cmd->action = Action::kBackendList;
+    return absl::OkStatus();
+  }
+  absl::string_view usage;
+  if (verb == "add" || verb == "del") {
+    usage = "lbctl backend add|del VIP REAL_IP [--weight N]";
+    cmd->action = verb == "add" ? Action::kBackendAdd : Action::kBackendDel;
+  } else if (verb == "set") {
+    usage = "lbctl backend set VIP REAL_IP --weight N";
+    cmd->action = Action::kBackendSet;
+  } else {
+    return UnknownVerb("backend", verb, "add, del, set or list");
+  }
+  CommandParser p(raw, absl::StrCat("backend ", verb), usage);
+  auto args = p.Args(2, 2, 2, {"VIP", "REAL_IP"});
+  if (!args.ok()) return args.status();
+  if (absl::Status s = p.AllowFlags({"--weight"}); !s.ok()) return s;
+  auto vip = ParseVip((*args)[0]);
+  if (!vip.ok()) return p.Error(vip.status().message());
+  *cmd->vip.mutable_vip() = *std::move(vip);
+  const std::string& real = (*args)[1];
+  if (!IsIp(real)) return p.Error(absl::StrCat("REAL_IP '", real, "' is not an IP address"));
+  cmd->real = real;
+  if (raw.Has("--weight")) {
+    const std::string& w = raw.Get("--weight");
+    uint32_t weight;
+    if (!ParseUint32(w, &weight)) {
+      return p.Error(absl::StrCat("--weight '", w, "' is not a number in 0..4294967295"));
+    }
+    // Accepted on del by the grammar; not sent.
+    if (cmd->action != Action::kBackendDel) cmd->weight = weight;
+  } else if (cmd->action == Action::kBackendSet) {
+    return p.Error("missing --weight");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseBlacklistCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
+  if (verb == "list") {
+    CommandParser p(raw, "blacklist list", "lbctl blacklist list");
+    if (auto args = p.Args(2, 0, 0, {""}); !args.ok()) return args.status();
+    cmd->action = Action::kBlacklistList;
+    return p.AllowFlags({});
+  }
+  if (verb == "push") {
+    CommandParser p(raw, "blacklist push", "lbctl blacklist push FILE|-");
+    auto args = p.Args(2, 1, 1, {"FILE (or - for standard input)"});
+    if (!args.ok()) return args.status();
+    if (absl::Status s = p.AllowFlags({}); !s.ok()) return s;
+    cmd->push_file = (*args)[0];
+    cmd->action = Action::kBlacklistPush;
+    return absl::OkStatus();
+  }
+  if (verb != "add" && verb != "del") return UnknownVerb("blacklist", verb, "add, del, push or list");
+  CommandParser p(raw, absl::StrCat("blacklist ", verb), "lbctl blacklist add|del CIDR... | --arp IP...");
+  cmd->action = verb == "add" ? Action::kBlacklistAdd : Action::kBlacklistDel;
+  bool arp = raw.Has("--arp");
+  auto args = p.Args(2, 1, SIZE_MAX, {arp ? "IP" : "CIDR"});
+  if (!args.ok()) return args.status();
+  if (absl::Status s = p.AllowFlags({"--arp"}); !s.ok()) return s;
+  for (const std::string& a : *args) {
+    if (arp) {
+      if (!IsIpv4(a)) return p.Error(absl::StrCat("'", a, "' is not an IPv4 address (the ARP list holds IPv4 senders)"));
+      cmd->entries.add_arp_ips(a);
+    } else {
+      if (!IsPrefix(a)) return p.Error(absl::StrCat("'", a, "' is not a CIDR prefix or IP address"));
+      cmd->entries.add_prefixes(a);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseStatsCommand(const RawArgs& raw, Command* cmd) {
+  CommandParser p(raw, "stats", "lbctl stats [vips|backends|drops]");
+  auto args = p.Args(1, 0, 1, {""});
+  if (!args.ok()) return args.status();
+  if (absl::Status s = p.AllowFlags({}); !s.ok()) return s;
+  cmd->action = Action::kStats;
+  if (args->empty()) return absl::OkStatus();
+  const std::string& s = (*args)[0];
+  if (s == "vips") {
+    cmd->section = StatsSection::kVips;
+  } else if (s == "backends") {
+    cmd->section = StatsSection::kBackends;
+  } else if (s == "drops") {
+    cmd->section = StatsSection::kDrops;
+  } else if (s == "policy") {
+    return absl::UnimplementedError("'stats policy' is not supported by this lbd yet");
+  } else {
+    return p.Error(absl::StrCat("unknown section '", s, "' (want vips, backends or drops)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* UsageText() { return kUsage; }
+
+absl::StatusOr<std::string> ParseServer(absl::string_view text) {
+  auto bad = [&](absl::string_view why) {
+    return Usage(absl::StrCat("--server '", text, "': ", why,
+                              " (want unix:PATH, /PATH or HOST:PORT)"));
+  };
+  if (absl::StartsWith(text, "unix:")) {
+    if (text.size() == 5) return bad("empty socket path");
+    return std::string(text);
+  }
+  if (absl::StartsWith(text, "/")) return absl::StrCat("unix:", text);
+  size_t colon = text.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return bad("not an address");
+  absl::string_view host = text.substr(0, colon);
+  uint32_t port;
+  if (!ParseUint32(text.substr(colon + 1), &port) || port == 0 || port > 65535) {
+    return bad("port is not a number in 1..65535");
+  }
+  if (host.front() == '[') {
+    if (host.back() != ']' || !IsIpv6(host.substr(1, host.size() - 2))) {
+      return bad("not an IPv6 address in brackets");
+    }
+  } else if (host.find(':') != absl::string_view::npos) {
+    return bad("an IPv6 address needs brackets: [ADDRESS]:PORT");
+  }
+  return std::string(text);
+}
+
+absl::StatusOr<Command> ParseArgs(absl::Span<const std::string> args) {
+  auto raw = Tokenize(args);
+  if (!raw.ok()) return raw.status();
+  Command cmd;
+  if (raw->Has("--help") || (!raw->positional.empty() && raw->positional[0] == "help")) {
+    cmd.action = Action::kHelp;
+    return cmd;
+  }
+  if (raw->Has("--server")) {
+    auto server = ParseServer(raw->Get("--server"));
+    if (!server.ok()) return server.status();
+    cmd.server = *std::move(server);
+  }
+  if (raw->Has("--output")) {
+    const std::string& o = raw->Get("--output");
+    if (o == "table") {
+      cmd.format = OutputFormat::kTable;
+    } else if (o == "json") {
+      cmd.format = OutputFormat::kJson;
+    } else {
+      return Usage(absl::StrCat("-o '", o, "' is not table or json"));
+    }
+  }
+  if (raw->positional.empty()) return Usage("missing command (try 'lbctl --help')");
+  const std::string& noun = raw->positional[0];
+  std::string verb = raw->positional.size() > 1 ? raw->positional[1] : "";
+  absl::Status status;
+  if (noun == "vip") {
+    status = ParseVipCommand(*raw, verb, &cmd);
+  } else if (noun == "backend") {
+    status = ParseBackendCommand(*raw, verb, &cmd);
+  } else if (noun == "blacklist") {
+    status = ParseBlacklistCommand(*raw, verb, &cmd);
+  } else if (noun == "stats") {
+    status = ParseStatsCommand(*raw, &cmd);
+  } else if (noun == "endpoint" || noun == "service" || noun == "policy" ||
+             noun == "apply" || noun == "monitor") {
+    status = absl::UnimplementedError(absl::StrCat("'", noun, "' is not supported by this lbd yet"));
+  } else {
+    status = Usage(absl::StrCat("unknown command '", noun, "' (try 'lbctl --help')"));
+  }
+  if (!status.ok()) return status;
+  return cmd;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,45 @@
+#include "cli/lbctl.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/rpc.h"
+
+namespace sluice::cli {
+namespace {
+
+int Fail(const absl::Status& status, int exit_code, std::string* err) {
+  std::string line = absl::StrCat("lbctl: ", status.message());
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  *err += line;
+  err->push_back('\n');
+  return exit_code;
+}
+
+}  // namespace
+
+int RunLbctl(absl::Span<const std::string> args, std::FILE* in, std::string* out,
+             std::string* err) {
+  absl::StatusOr<Command> cmd = ParseArgs(args);
+  if (!cmd.ok()) return Fail(cmd.status(), kExitUsage, err);
+  if (cmd->action == Action::kHelp) {
+    *out += UsageText();
+    return kExitOk;
+  }
+  std::shared_ptr<grpc::Channel> channel = MakeChannel(cmd->server);
+  sluice::v1::LoadBalancer::Stub lb(channel);
+  sluice::v1::Blacklist::Stub blacklist(channel);
+  sluice::v1::Stats::Stub stats(channel);
+  Clients clients;
+  clients.lb = &lb;
+  clients.blacklist = &blacklist;
+  clients.stats = &stats;
+  clients.target = cmd->server;
+  absl::Status status = RunCommand(*cmd, clients, in, out);
+  if (!status.ok()) return Fail(status, kExitError, err);
+  return kExitOk;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The XDP load balancer end to end: real clients, real servers, real lbd.
+# Topology and helpers: lib/lb_topology.sh.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/netns.sh"
+source "$here/lib/lb_topology.sh"
+: "${SLUICE_BUILD_DIR:=$here/../build}"
+
+nt_init lb_e2e
+lbt_require
+
+setup() {
+  lbt_build
+  lbt_start_lbd
+  lbt_configure
+}
+
+# Many connections (distinct source ports) reach every real; replies bypass
+# the LB (it passes almost nothing while it forwards every request packet).
+spread_over_all_reals() {
+  local i seen=() body
+  for ((i = 0; i < 30; i++)); do
+    body=$(lbt_get "http://$LBT_VIP4/") || nt_fail "request $i to the VIP failed"
+    seen+=("$body")
+  done
+  nt_assert_eq "real1 real2 real3" "$(printf '%s\n' "${seen[@]}" | sort -u | xargs)" "reals reached"
+  local tx pass
+  tx=$(lbt_json 'int(j["verdicts"]["tx"]["packets"])' stats)
+  pass=$(lbt_json 'int(j["verdicts"]["pass"]["packets"])' stats)
+  nt_log "LB verdicts: tx=$tx pass=$pass"
+  ((tx >= 150)) || nt_fail "expected >= 150 forwarded packets (30 connections), got $tx"
+  ((pass < 30)) || nt_fail "replies went through the LB: $pass packets passed to its stack"
+}
+
+ipv6_vip() {
+  local body
+  body=$(lbt_get "http://[$LBT_VIP6]/") || nt_fail "request to the IPv6 VIP failed"
+  nt_assert_match '^real[123]$' "$body" "IPv6 VIP answer"
+}
+
+# The real serving flow P (client source port P) for a set of ports.
+reals_of_ports() {
+  local p
+  for p in "$@"; do
+    printf '%s=%s ' "$p" "$(nt_exec "$LBT_CLIENT" "$here/lib/http_get.py" "$LBT_VIP4" 80 "$p" / || echo none)"
+  done
+}
+
+# Removing a real moves its flows and only its flows.
+remove_real_moves_only_its_flows() {
+  local ports before after p r
+  ports=$(seq 41000 41029)
+  # shellcheck disable=SC2086
+  before=$(reals_of_ports $ports)
+  lbt_lbctl backend del "$LBT_VIP4:80/tcp" "$(lbt_real4 3)"
+  # shellcheck disable=SC2086
+  after=$(reals_of_ports $ports)
+  for p in $ports; do
+    r=$(grep -o "$p=[a-z0-9]*" <<<"$before" | cut -d= -f2)
+    a=$(grep -o "$p=[a-z0-9]*" <<<"$after" | cut -d= -f2)
+    if [[ $r == real3 ]]; then
+      [[ $a == real1 || $a == real2 ]] || nt_fail "flow $p was on real3 and now reaches '$a'"
+    else
+      nt_assert_eq "$r" "$a" "flow $p (on $r) must not move"
+    fi
+  done
+  [[ $before == *real3* ]] || nt_fail "no flow was on real3 before: the test proves nothing"
+  lbt_lbctl backend add "$LBT_VIP4:80/tcp" "$(lbt_real4 3)"
+  nt_wait_until 10 lbt_all_resolved
+}
+
+download_done() { [[ -z $(nt_bg_pid download) ]]; }
+
+# A long download keeps its real through a drain of that real and a
+# kill -9 / restart of lbd.
+long_flow_survives_drain_and_restart() {
+  local out real log i
+  out=$(nt_tmpdir dl)/big
+  nt_bg "$LBT_CLIENT" download "$here/lib/slow_get.py" "$LBT_VIP4" 80 /big "$out"
+  nt_wait_until 5 test -s "$out"
+  real=
+  for ((i = 1; i <= LBT_REALS; i++)); do
+    log=$(nt_bg_log "http$i")
+    grep -q 'GET /big' "$log" && real=$i
+  done
+  [[ -n $real ]] || nt_fail "no real logged the download"
+  nt_log "download runs on real$real: draining it, then kill -9 lbd"
+  lbt_lbctl backend set "$LBT_VIP4:80/tcp" "$(lbt_real4 "$real")" --weight 0
+  nt_bg_stop lbd KILL
+  nt_sleep 1
+  lbt_start_lbd
+  nt_assert_eq 1 "$(lbt_lbctl vip list | grep -c "$LBT_VIP4")" "VIP restored after restart"
+  lbt_lbctl backend list "$LBT_VIP4:80/tcp" | grep "$(lbt_real4 "$real")" | grep -qw 0 ||
+    nt_fail "the drained backend is not drained after the restart"
+  local partial
+  partial=$(stat -c %s "$out")
+  ((partial < 2000000)) || nt_fail "the download ended before the drain and restart: proves nothing"
+  nt_log "restarted with $partial of 2000000 bytes downloaded"
+  nt_wait_until 60 download_done
+  nt_assert_eq 2000000 "$(stat -c %s "$out")" "downloaded bytes"
+  tr -d "$real" <"$out" | head -c 1 | grep -q . && nt_fail "download mixed content from other reals"
+  # Drained: new connections avoid it.
+  local body
+  for ((i = 0; i < 10; i++)); do
+    body=$(lbt_get "http://$LBT_VIP4/")
+    [[ $body != "real$real" ]] || nt_fail "a new connection reached the drained real$real"
+  done
+  lbt_lbctl backend set "$LBT_VIP4:80/tcp" "$(lbt_real4 "$real")" --weight 100
+}
+
+# A pushed blacklist cuts the client off; pushing it away restores service.
+blacklist_cuts_client_off() {
+  local list
+  list=$(nt_tmpdir bl)/list
+  {
+    echo "# the client's network, among others"
+    for i in $(seq 1 200); do echo "198.18.$i.0/24"; done
+    echo "10.10.0.0/24"
+    echo "2001:db8:bad::/48"
+  } >"$list"
+  lbt_lbctl blacklist push "$list"
+  if lbt_get "http://$LBT_VIP4/" >/dev/null; then nt_fail "blacklisted client still served"; fi
+  local drops
+  drops=$(lbt_json 'int(j["drops"]["src_blacklist_v4"]["packets"])' stats)
+  ((drops > 0)) || nt_fail "no src_blacklist_v4 drops counted"
+  grep -v '^10.10.0.0/24' "$list" >"$list.2"
+  lbt_lbctl blacklist push "$list.2"
+  lbt_get "http://$LBT_VIP4/" >/dev/null || nt_fail "service not restored after unblocking"
+}
+
+# One topology for all steps (a scenario's namespaces go with it); each step
+# is logged, and the first failing one fails the scenario.
+load_balancer_end_to_end() {
+  local step
+  for step in setup spread_over_all_reals ipv6_vip remove_real_moves_only_its_flows \
+    long_flow_survives_drain_and_restart blacklist_cuts_client_off; do
+    nt_log "--- step $step"
+    "$step"
+  done
+}
+
+nt_run load_balancer_end_to_end
+nt_done

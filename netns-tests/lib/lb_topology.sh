@@ -1,0 +1,152 @@
+# shellcheck shell=bash
+# lb_topology.sh - the XDP load balancer's end-to-end topology, shared by the
+# netns tests and tools/demo.sh. Source after lib/netns.sh and nt_init.
+#
+#   client ──┐                 ┌── real1 (lbd --decap-iface, VIP on lo, HTTP)
+#            router ── lb ─────┤── real2
+#   (10.10.0.2)  │   (lbd --iface l0, native XDP)
+#                └─────────────┴── real3
+#
+# Client -> VIP goes router -> lb; lb encapsulates to a real and sends it back
+# to the router with XDP_TX; the real decapsulates and answers the client
+# directly through the router (direct server return).
+#
+# Needs SLUICE_BUILD_DIR (lbd, lbctl, xdp_pass.bpf.o).
+
+LBT_VIP4=10.100.0.10
+LBT_VIP6=fd64::10
+LBT_CLIENT4=10.10.0.2
+LBT_CLIENT6=fd10::2
+LBT_REALS=3
+LBT_MTU=1600   # links carrying encapsulated packets need room for the outer header
+
+lbt_real4() { echo "10.30.$1.2"; }
+lbt_real6() { echo "fd30:$1::2"; }
+
+# lbt_lbctl ARGS... - lbctl against the LB's lbd.
+lbt_lbctl() { "$SLUICE_BUILD_DIR/cli/lbctl" --server "unix:$LBT_SOCK" "$@"; }
+
+lbt_require() {
+  nt_require_root
+  nt_require_cmd ip curl python3 ethtool
+  local f
+  for f in lb/lbd cli/lbctl datapath/xdp/xdp_pass.bpf.o; do
+    [[ -e $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
+  done
+}
+
+# lbt_build - create the namespaces, links, addresses and routes; start an
+# HTTP server on each real that answers with its name.
+lbt_build() {
+  LBT_CLIENT=$(nt_ns client)
+  LBT_ROUTER=$(nt_ns router --forward)
+  LBT_LB=$(nt_ns lb)
+  nt_veth "$LBT_CLIENT" c0 "$LBT_ROUTER" rc
+  nt_veth "$LBT_ROUTER" rl "$LBT_LB" l0 "$LBT_MTU"
+  nt_addr "$LBT_CLIENT" c0 "$LBT_CLIENT4/24"
+  nt_addr "$LBT_CLIENT" c0 "$LBT_CLIENT6/64"
+  nt_addr "$LBT_ROUTER" rc 10.10.0.1/24
+  nt_addr "$LBT_ROUTER" rc fd10::1/64
+  nt_addr "$LBT_ROUTER" rl 10.20.0.1/24
+  nt_addr "$LBT_ROUTER" rl fd20::1/64
+  nt_addr "$LBT_LB" l0 10.20.0.2/24
+  nt_addr "$LBT_LB" l0 fd20::2/64
+  nt_route "$LBT_CLIENT" default via 10.10.0.1
+  nt_route "$LBT_CLIENT" ::/0 via fd10::1
+  nt_route "$LBT_LB" default via 10.20.0.1
+  nt_route "$LBT_LB" ::/0 via fd20::1
+  nt_route "$LBT_ROUTER" "$LBT_VIP4/32" via 10.20.0.2
+  nt_route "$LBT_ROUTER" "$LBT_VIP6/128" via fd20::2
+  # Real NICs deliver full checksums; veth hands over partial ones unless
+  # the sender computes them (DESIGN.md 5).
+  nt_tx_off "$LBT_CLIENT" c0
+  # Outer sources come from the LB's encapsulation prefix, which the router
+  # has no route for: no reverse-path filtering on the way.
+  nt_sysctl "$LBT_ROUTER" net.ipv4.conf.all.rp_filter 0
+  nt_sysctl "$LBT_ROUTER" net.ipv4.conf.rl.rp_filter 0
+  # A veth delivers XDP_TX frames only if its peer runs an XDP program too.
+  nt_exec "$LBT_ROUTER" ip link set dev rl xdpdrv obj \
+    "$SLUICE_BUILD_DIR/datapath/xdp/xdp_pass.bpf.o" sec xdp
+
+  local i ns
+  LBT_REAL_NS=()
+  for ((i = 1; i <= LBT_REALS; i++)); do
+    ns=$(nt_ns "real$i")
+    LBT_REAL_NS+=("$ns")
+    nt_veth "$LBT_ROUTER" "r$i" "$ns" eth0 "$LBT_MTU"
+    nt_addr "$LBT_ROUTER" "r$i" "10.30.$i.1/24"
+    nt_addr "$LBT_ROUTER" "r$i" "fd30:$i::1/64"
+    nt_addr "$ns" eth0 "$(lbt_real4 "$i")/24"
+    nt_addr "$ns" eth0 "$(lbt_real6 "$i")/64"
+    nt_addr "$ns" lo "$LBT_VIP4/32"
+    nt_addr "$ns" lo "$LBT_VIP6/128"
+    nt_route "$ns" default via "10.30.$i.1"
+    nt_route "$ns" ::/0 via "fd30:$i::1"
+    nt_sysctl "$ns" net.ipv4.conf.all.rp_filter 0
+    nt_sysctl "$ns" net.ipv4.conf.eth0.rp_filter 0
+    lbt_start_real "$i"
+  done
+}
+
+# lbt_start_real I - lbd in the real-server role and an HTTP server whose
+# index says "real<I>" and which also serves a 2 MB file for long transfers.
+lbt_start_real() {
+  local i=$1 ns=${LBT_REAL_NS[$1 - 1]} www
+  www=$(nt_tmpdir "www$i")
+  echo "real$i" >"$www/index.html"
+  head -c 2000000 /dev/zero | tr '\0' "$i" >"$www/big"
+  nt_bg "$ns" "decap$i" "$SLUICE_BUILD_DIR/lb/lbd" --decap-iface eth0 \
+    --pin-dir "$(nt_pin_dir "real$i")" --listen "unix:$NT_RUN_DIR/real$i.sock"
+  nt_bg "$ns" "http$i" python3 -m http.server --bind :: --directory "$www" 80
+  nt_wait_port "$ns" 80 tcp 10
+}
+
+# lbt_start_lbd - (re)start the LB's lbd on l0 in native XDP mode, with the
+# pin dir of this run (created on first start).
+lbt_start_lbd() {
+  [[ -n ${LBT_PINS-} ]] || LBT_PINS=$(nt_pin_dir lb)
+  LBT_SOCK=$NT_RUN_DIR/lbd.sock
+  nt_bg "$LBT_LB" lbd "$SLUICE_BUILD_DIR/lb/lbd" --iface l0 --xdp-mode native \
+    --pin-dir "$LBT_PINS" --listen "unix:$LBT_SOCK" --ring-pool-entries 1000000 \
+    --max-prefixes 1100000 --conntrack-entries 65536 ${LBT_LBD_ARGS-}
+  nt_wait_until 10 lbt_lbctl_quiet vip list
+}
+
+lbt_lbctl_quiet() { lbt_lbctl "$@" >/dev/null 2>&1; }
+
+# lbt_configure - the VIPs (IPv4 and IPv6, port 80) with every real.
+lbt_configure() {
+  local i
+  lbt_lbctl vip add "$LBT_VIP4:80/tcp"
+  lbt_lbctl vip add "[$LBT_VIP6]:80/tcp"
+  for ((i = 1; i <= LBT_REALS; i++)); do
+    lbt_lbctl backend add "$LBT_VIP4:80/tcp" "$(lbt_real4 "$i")"
+    lbt_lbctl backend add "[$LBT_VIP6]:80/tcp" "$(lbt_real6 "$i")"
+  done
+  # Next hops resolve through ARP/ND on first use: wait until every backend
+  # has its router MAC.
+  nt_wait_until 10 lbt_all_resolved
+}
+
+# lbt_json EXPR ARGS... - run lbctl -o json ARGS and print the Python
+# expression EXPR evaluated on the parsed reply `j`.
+lbt_json() {
+  local expr=$1
+  shift
+  lbt_lbctl -o json "$@" | python3 -c "import json,sys; j=json.load(sys.stdin); print($expr)"
+}
+
+lbt_all_resolved() {
+  local vip n
+  for vip in "$LBT_VIP4:80/tcp" "[$LBT_VIP6]:80/tcp"; do
+    n=$(lbt_json 'sum(1 for b in j.get("backends", []) if b["next_hop_mac"])' backend list "$vip")
+    [[ $n -eq $LBT_REALS ]] || return 1
+  done
+}
+
+# lbt_get URL [CURL ARGS...] - one request from the client; prints the body.
+lbt_get() {
+  local url=$1
+  shift
+  nt_exec "$LBT_CLIENT" curl -s --max-time 3 "$@" "$url"
+}
