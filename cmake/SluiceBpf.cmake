@@ -35,7 +35,7 @@ function(sluice_bpf_object NAME SOURCE)
     DEPENDS ${obj}
     COMMENT "skeleton ${NAME}.skel.h"
     VERBATIM)
-  add_custom_target(${NAME}_skel_gen DEPENDS ${skel})
+  add_custom_target(${NAME}_skel_gen ALL DEPENDS ${skel})
   add_library(${NAME}_skel INTERFACE)
   add_dependencies(${NAME}_skel ${NAME}_skel_gen)
   target_include_directories(${NAME}_skel INTERFACE

@@ -40,9 +40,9 @@ inline constexpr uint32_t kTestTableEntries = 64;  // VIPs, ARP, backends
 // The configuration the fixture writes (config element 0).
 inline constexpr uint32_t kTestHashSeed = 0x5eed1234;
 inline constexpr uint32_t kTestMaxFrameLen = 1600;
-inline const IpAddress kEncapSrcV4("10.255.0.0");   // /24: host byte hashed
+inline const IpAddress kEncapSrcV4("10.255.0.0");  // /24: host byte hashed
 inline constexpr uint32_t kEncapSrcV4HostMask = 0xff;
-inline const IpAddress kEncapSrcV6("fd00:ff::");     // /112: last 16 bits hashed
+inline const IpAddress kEncapSrcV6("fd00:ff::");  // /112: last 16 bits hashed
 inline constexpr uint32_t kEncapSrcV6HostMask = 0xffff;
 
 // A backend the datapath may use: live and with a resolved next hop.
@@ -69,9 +69,9 @@ std::string Verdicts(const XdpCounts& delta);
 
 // What one packet did.
 struct XdpRun {
-  uint32_t verdict = ~0u;      // ~0u when the run itself failed
-  std::vector<uint8_t> out;    // the packet as the program left it
-  XdpCounts delta;             // counters this packet moved
+  uint32_t verdict = ~0u;    // ~0u when the run itself failed
+  std::vector<uint8_t> out;  // the packet as the program left it
+  XdpCounts delta;           // counters this packet moved
 };
 
 // A connection-table key for a flow (ports in host order).
@@ -92,18 +92,17 @@ class LbXdpTest : public ::testing::Test {
   void SetConfig(const sluice_config& cfg);
   static sluice_config DefaultConfig();
   // Adds a VIP to generation `gen`'s VIP table.
-  void PutVip(uint32_t gen, const IpAddress& addr, uint16_t port,
-              uint8_t proto, const sluice_vip_meta& meta);
-  void PutBackend(uint32_t id, const IpAddress& addr,
-                  const MacAddr& next_hop, uint8_t flags = kUsableBackend);
+  void PutVip(uint32_t gen, const IpAddress& addr, uint16_t port, uint8_t proto,
+              const sluice_vip_meta& meta);
+  void PutBackend(uint32_t id, const IpAddress& addr, const MacAddr& next_hop,
+                  uint8_t flags = kUsableBackend);
   // Writes ring_pool[offset + i] = entries[i].
   void PutRing(uint32_t offset, const std::vector<uint32_t>& entries);
   // A Maglev-like table of `size` entries naming `backend_ids` in turn.
   void FillRing(uint32_t offset, uint32_t size,
                 const std::vector<uint32_t>& backend_ids);
   void BlacklistArp(uint32_t gen, const IpAddress& sender_ip);
-  void BlacklistPrefix(uint32_t gen, const IpAddress& addr,
-                       uint32_t prefixlen);
+  void BlacklistPrefix(uint32_t gen, const IpAddress& addr, uint32_t prefixlen);
 
   // --- Reading maps ---
   XdpCounts ReadCounts();

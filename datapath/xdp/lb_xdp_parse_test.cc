@@ -44,12 +44,18 @@ PacketBuilder EthTo(const MacAddr& dst = kLbMac) {
 }
 
 Bytes TcpV4() {
-  return EthTo().Ipv4(kClient4, kServer4).Tcp(40000, 80, TcpFlags::kSyn)
-      .Payload("hello").Build();
+  return EthTo()
+      .Ipv4(kClient4, kServer4)
+      .Tcp(40000, 80, TcpFlags::kSyn)
+      .Payload("hello")
+      .Build();
 }
 
 Bytes UdpV6() {
-  return EthTo().Ipv6(kClient6, kServer6).Udp(40000, 53).Payload("query")
+  return EthTo()
+      .Ipv6(kClient6, kServer6)
+      .Udp(40000, 53)
+      .Payload("query")
       .Build();
 }
 
@@ -90,8 +96,8 @@ class LbXdpParseTest : public LbXdpTest {
   // refuses them (BPF_PROG_TEST_RUN returns EINVAL; no NIC delivers them).
   void SweepTruncations(const Bytes& full, Expectation (*expect)(size_t len)) {
     for (size_t len = 0; len < full.size(); ++len) {
-      SCOPED_TRACE(absl::StrCat("frame cut to ", len, " of ", full.size(),
-                                " bytes"));
+      SCOPED_TRACE(
+          absl::StrCat("frame cut to ", len, " of ", full.size(), " bytes"));
       Bytes frame = Prefix(full, len);
       if (len < kEthLen) {
         auto run = RunProg(prog_fd(), frame);
@@ -121,21 +127,27 @@ std::vector<ClassCase> ClassCases() {
   const std::vector<IpAddress> kSegment = {"2001:db8:5::8"};
   return {
       {"ARP request",
-       EthTo(kBroadcast).Arp(ArpOp::kRequest, kClientMac, kClient4, {}, kServer4)
+       EthTo(kBroadcast)
+           .Arp(ArpOp::kRequest, kClientMac, kClient4, {}, kServer4)
            .Build(),
        "rx arp"},
       {"ARP reply, VLAN-tagged",
-       EthTo().Vlan(10).Arp(ArpOp::kReply, kClientMac, kClient4, kLbMac, kServer4)
+       EthTo()
+           .Vlan(10)
+           .Arp(ArpOp::kReply, kClientMac, kClient4, kLbMac, kServer4)
            .Build(),
        "rx vlan arp"},
       {"IPv4 TCP", TcpV4(), "rx ipv4 tcp"},
       {"IPv4 UDP",
        EthTo().Ipv4(kClient4, kServer4).Udp(40000, 53).Payload("q").Build(),
        "rx ipv4 udp"},
-      {"IPv4 ICMP echo", EthTo().Ipv4(kClient4, kServer4).IcmpEcho(7, 1).Build(),
-       "rx ipv4 icmp"},
+      {"IPv4 ICMP echo",
+       EthTo().Ipv4(kClient4, kServer4).IcmpEcho(7, 1).Build(), "rx ipv4 icmp"},
       {"IPv4 GRE (other L4)",
-       EthTo().Ipv4(kClient4, kServer4).IpProtocol(IPPROTO_GRE).PayloadOfSize(24)
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .IpProtocol(IPPROTO_GRE)
+           .PayloadOfSize(24)
            .Build(),
        "rx ipv4 l4_other"},
       {"IPv6 TCP",
@@ -148,51 +160,94 @@ std::vector<ClassCase> ClassCases() {
       {"IPv6 no next header", EthTo().Ipv6(kClient6, kServer6).Build(),
        "rx ipv6 l4_other"},
       {"IPv4 TCP, one VLAN tag",
-       EthTo().Vlan(100).Ipv4(kClient4, kServer4).Tcp(40000, 80, TcpFlags::kSyn)
+       EthTo()
+           .Vlan(100)
+           .Ipv4(kClient4, kServer4)
+           .Tcp(40000, 80, TcpFlags::kSyn)
            .Build(),
        "rx vlan ipv4 tcp"},
       {"IPv6 UDP, two VLAN tags",
-       EthTo().Vlan(100).Vlan(200).Ipv6(kClient6, kServer6).Udp(40000, 53)
+       EthTo()
+           .Vlan(100)
+           .Vlan(200)
+           .Ipv6(kClient6, kServer6)
+           .Udp(40000, 53)
            .Build(),
        "rx vlan ipv6 udp"},
       {"IPv4 TCP with options",
-       EthTo().Ipv4(kClient4, kServer4).Ipv4Options(kRecordRoute)
-           .Tcp(40000, 80, TcpFlags::kSyn).Build(),
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .Ipv4Options(kRecordRoute)
+           .Tcp(40000, 80, TcpFlags::kSyn)
+           .Build(),
        "rx ipv4 tcp ipv4_options"},
       {"IPv4 first fragment",
-       EthTo().Ipv4(kClient4, kServer4).Fragment(0, true).Udp(40000, 53)
-           .PayloadOfSize(64).Build(),
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .Fragment(0, true)
+           .Udp(40000, 53)
+           .PayloadOfSize(64)
+           .Build(),
        "rx ipv4 udp ip_fragment"},
       {"IPv4 later fragment",
-       EthTo().Ipv4(kClient4, kServer4).Fragment(72, false)
-           .IpProtocol(IPPROTO_UDP).PayloadOfSize(64).Build(),
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .Fragment(72, false)
+           .IpProtocol(IPPROTO_UDP)
+           .PayloadOfSize(64)
+           .Build(),
        "rx ipv4 udp ip_fragment"},
       {"IPv6 hop-by-hop",
        EthTo().Ipv6(kClient6, kServer6).HopByHop().Udp(40000, 53).Build(),
        "rx ipv6 udp ipv6_ext_headers"},
       {"IPv6 destination options",
-       EthTo().Ipv6(kClient6, kServer6).DestOpts().Tcp(40000, 443, TcpFlags::kSyn)
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .DestOpts()
+           .Tcp(40000, 443, TcpFlags::kSyn)
            .Build(),
        "rx ipv6 tcp ipv6_ext_headers"},
       {"IPv6 routing header",
-       EthTo().Ipv6(kClient6, kServer6).Routing(0, 0, kSegment)
-           .Tcp(40000, 443, TcpFlags::kSyn).Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .Routing(0, 0, kSegment)
+           .Tcp(40000, 443, TcpFlags::kSyn)
+           .Build(),
        "rx ipv6 tcp ipv6_ext_headers"},
       {"IPv6 first fragment",
-       EthTo().Ipv6(kClient6, kServer6).Fragment(0, true).Udp(40000, 53)
-           .PayloadOfSize(64).Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .Fragment(0, true)
+           .Udp(40000, 53)
+           .PayloadOfSize(64)
+           .Build(),
        "rx ipv6 udp ip_fragment ipv6_ext_headers"},
       {"IPv6 later fragment",
-       EthTo().Ipv6(kClient6, kServer6).Fragment(72, false)
-           .IpProtocol(IPPROTO_UDP).PayloadOfSize(64).Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .Fragment(72, false)
+           .IpProtocol(IPPROTO_UDP)
+           .PayloadOfSize(64)
+           .Build(),
        "rx ipv6 udp ip_fragment ipv6_ext_headers"},
       {"IPv6 hop-by-hop + destination options + routing",
-       EthTo().Ipv6(kClient6, kServer6).HopByHop().DestOpts()
-           .Routing(0, 0, kSegment).Udp(40000, 53).Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .HopByHop()
+           .DestOpts()
+           .Routing(0, 0, kSegment)
+           .Udp(40000, 53)
+           .Build(),
        "rx ipv6 udp ipv6_ext_headers"},
       {"IPv6 hop-by-hop + destination options + routing + fragment",
-       EthTo().Ipv6(kClient6, kServer6).HopByHop().DestOpts()
-           .Routing(0, 0, kSegment).Fragment(0, true).Udp(40000, 53).Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .HopByHop()
+           .DestOpts()
+           .Routing(0, 0, kSegment)
+           .Fragment(0, true)
+           .Udp(40000, 53)
+           .Build(),
        "rx ipv6 udp ip_fragment ipv6_ext_headers"},
       {"unknown EtherType (LLDP)",
        EthTo().EtherType(0x88cc).PayloadOfSize(46).Build(), "rx l3_other"},
@@ -219,8 +274,15 @@ TEST_F(LbXdpParseTest, WellFormedPacketsAreClassifiedAndPassUnchanged) {
 // A chain longer than the parser follows (SLUICE_IPV6_EXT_MAX headers) is
 // reported as "no upper layer" rather than guessed at.
 TEST_F(LbXdpParseTest, OverlongIpv6ExtensionChainIsNotTakenForL4) {
-  Bytes frame = EthTo().Ipv6(kClient6, kServer6).HopByHop().DestOpts()
-                    .HopByHop().DestOpts().HopByHop().Udp(40000, 53).Build();
+  Bytes frame = EthTo()
+                    .Ipv6(kClient6, kServer6)
+                    .HopByHop()
+                    .DestOpts()
+                    .HopByHop()
+                    .DestOpts()
+                    .HopByHop()
+                    .Udp(40000, 53)
+                    .Build();
   XdpRun r = Run(frame);
   EXPECT_EQ(r.verdict, XDP_PASS);
   EXPECT_EQ(r.out, frame);
@@ -241,8 +303,12 @@ TEST_F(LbXdpParseTest, EveryTruncationOfUdpIpv6IsDroppedAsMalformedL3) {
 }
 
 TEST_F(LbXdpParseTest, EveryTruncationOfVlanTaggedTcpIpv4HasItsReason) {
-  Bytes full = EthTo().Vlan(100).Vlan(200).Ipv4(kClient4, kServer4)
-                   .Tcp(40000, 80, TcpFlags::kSyn).Build();
+  Bytes full = EthTo()
+                   .Vlan(100)
+                   .Vlan(200)
+                   .Ipv4(kClient4, kServer4)
+                   .Tcp(40000, 80, TcpFlags::kSyn)
+                   .Build();
   SweepTruncations(full, [](size_t len) {
     return len < kEthLen + 2 * kVlanLen ? kMalformedL2 : kMalformedL3;
   });
@@ -254,10 +320,13 @@ TEST_F(LbXdpParseTest, TcpHeaderCutInsideAConsistentIpv4PacketIsMalformedL4) {
   const Bytes full = TcpV4();
   for (size_t len = kEthLen + kIpv4Len; len < full.size(); ++len) {
     SCOPED_TRACE(absl::StrCat("frame of ", len, " bytes"));
-    Bytes frame = EthTo().Ipv4(kClient4, kServer4)
+    Bytes frame = EthTo()
+                      .Ipv4(kClient4, kServer4)
                       .IpLength(static_cast<uint16_t>(len - kEthLen))
-                      .Tcp(40000, 80, TcpFlags::kSyn).Payload("hello")
-                      .Truncate(len).Build();
+                      .Tcp(40000, 80, TcpFlags::kSyn)
+                      .Payload("hello")
+                      .Truncate(len)
+                      .Build();
     XdpRun r = Run(frame);
     if (len < kEthLen + kIpv4Len + kTcpLen) {
       EXPECT_EQ(r.verdict, XDP_DROP);
@@ -274,9 +343,12 @@ TEST_F(LbXdpParseTest, UdpHeaderCutInsideAConsistentIpv6PacketIsMalformedL4) {
   for (size_t udp = 0; udp < kUdpLen; ++udp) {
     SCOPED_TRACE(absl::StrCat(udp, " bytes of UDP header"));
     size_t len = kEthLen + kIpv6Len + udp;
-    Bytes frame = EthTo().Ipv6(kClient6, kServer6)
-                      .IpLength(static_cast<uint16_t>(udp)).Udp(40000, 53)
-                      .Truncate(len).Build();
+    Bytes frame = EthTo()
+                      .Ipv6(kClient6, kServer6)
+                      .IpLength(static_cast<uint16_t>(udp))
+                      .Udp(40000, 53)
+                      .Truncate(len)
+                      .Build();
     XdpRun r = Run(frame);
     EXPECT_EQ(r.verdict, XDP_DROP);
     EXPECT_EQ(DropReasons(r.delta), "malformed_l4");
@@ -322,46 +394,95 @@ std::vector<BadFieldCase> BadFieldCases() {
   return {
       {"IPv4 ihl 4 (< 5)", WithIpv4VersionIhl(tcp4, 4, 4), "malformed_l3"},
       {"IPv4 ihl 0", WithIpv4VersionIhl(tcp4, 4, 0), "malformed_l3"},
-      {"IPv4 ihl 15 (options beyond the packet)", WithIpv4VersionIhl(tcp4, 4, 15),
-       "malformed_l3"},
+      {"IPv4 ihl 15 (options beyond the packet)",
+       WithIpv4VersionIhl(tcp4, 4, 15), "malformed_l3"},
       {"IPv4 version 6 behind EtherType IPv4", WithIpv4VersionIhl(tcp4, 6, 5),
        "malformed_l3"},
       {"IPv4 total length > frame",
-       EthTo().Ipv4(kClient4, kServer4)
+       EthTo()
+           .Ipv4(kClient4, kServer4)
            .IpLength(static_cast<uint16_t>(tcp4.size() - kEthLen + 1))
-           .Tcp(40000, 80, TcpFlags::kSyn).Payload("hello").Build(),
+           .Tcp(40000, 80, TcpFlags::kSyn)
+           .Payload("hello")
+           .Build(),
        "malformed_l3"},
       {"IPv4 total length 19 (< ihl * 4)",
-       EthTo().Ipv4(kClient4, kServer4).IpLength(19)
-           .Tcp(40000, 80, TcpFlags::kSyn).Payload("hello").Build(),
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .IpLength(19)
+           .Tcp(40000, 80, TcpFlags::kSyn)
+           .Payload("hello")
+           .Build(),
        "malformed_l3"},
       {"IPv4 total length 0",
-       EthTo().Ipv4(kClient4, kServer4).IpLength(0)
-           .Tcp(40000, 80, TcpFlags::kSyn).Build(),
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .IpLength(0)
+           .Tcp(40000, 80, TcpFlags::kSyn)
+           .Build(),
        "malformed_l3"},
       {"TCP data offset 4 (< 5)", WithTcpDataOffset(tcp4, tcp_at, 4),
        "malformed_l4"},
       {"TCP data offset 0", WithTcpDataOffset(tcp4, tcp_at, 0), "malformed_l4"},
       {"TCP data offset 15 (options beyond the frame)",
        WithTcpDataOffset(tcp4, tcp_at, 15), "malformed_l4"},
+      // The frame holds a whole TCP/UDP header, but past the IP packet's
+      // end (where Ethernet padding would be): not part of the packet.
+      {"IPv4 total length ends before the TCP header",
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .IpLength(kIpv4Len)
+           .Tcp(40000, 80, TcpFlags::kSyn)
+           .Build(),
+       "malformed_l4"},
+      {"IPv4 total length ends inside the TCP header",
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .IpLength(kIpv4Len + kTcpLen - 1)
+           .Tcp(40000, 80, TcpFlags::kSyn)
+           .Build(),
+       "malformed_l4"},
+      {"IPv6 payload length ends inside the UDP header",
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .IpLength(kUdpLen - 1)
+           .Udp(40000, 53)
+           .Build(),
+       "malformed_l4"},
+      {"IPv4 ICMP header past the total length",
+       EthTo()
+           .Ipv4(kClient4, kServer4)
+           .IpLength(kIpv4Len + 4)
+           .IcmpEcho(1, 1)
+           .Build(),
+       "malformed_l4"},
       {"IPv6 version 4 behind EtherType IPv6", WithIpv6Version(UdpV6(), 4),
        "malformed_l3"},
       {"IPv6 payload length > frame",
-       EthTo().Ipv6(kClient6, kServer6).IpLength(kUdpLen + 6).Udp(40000, 53)
-           .Payload("query").Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .IpLength(kUdpLen + 6)
+           .Udp(40000, 53)
+           .Payload("query")
+           .Build(),
        "malformed_l3"},
       {"IPv6 hop-by-hop header longer than the packet",
        [] {
          // hdrlen 255: 2 KiB of options in a 70-byte frame.
-         Bytes f = EthTo().Ipv6(kClient6, kServer6).HopByHop().Udp(40000, 53)
-                       .Build();
+         Bytes f =
+             EthTo().Ipv6(kClient6, kServer6).HopByHop().Udp(40000, 53).Build();
          f[kEthLen + kIpv6Len + 1] = 255;
          return f;
        }(),
        "malformed_l3"},
       {"IPv6 fragment header cut",
-       EthTo().Ipv6(kClient6, kServer6).IpLength(4).Fragment(0, true)
-           .Udp(40000, 53).Truncate(kEthLen + kIpv6Len + 4).Build(),
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .IpLength(4)
+           .Fragment(0, true)
+           .Udp(40000, 53)
+           .Truncate(kEthLen + kIpv6Len + 4)
+           .Build(),
        "malformed_l3"},
   };
 }

@@ -192,9 +192,18 @@ done:
 	return next;
 }
 
+/* Returns: whether `len` bytes from the L4 offset lie inside the IP packet,
+ * not only inside the frame (which may carry Ethernet padding after it).
+ * Scalar offsets: the verifier needs the pointer checks against c->end too. */
+static __always_inline int l4_inside_ip(const struct sluice_pkt *p, __u32 len)
+{
+	return (__u32)p->l4_off + len <= (__u32)p->l3_off + p->ip_len;
+}
+
 /* Parses the L4 header of TCP, UDP, ICMP and ICMPv6 and records the ports.
- * Returns: 0, or -SLUICE_DROP_MALFORMED_L4 when the header is truncated.
- * Other protocols and later fragments have no L4 header to check. */
+ * Returns: 0, or -SLUICE_DROP_MALFORMED_L4 when the header is truncated
+ * (by the frame or by the IP length). Other protocols and later fragments
+ * have no L4 header to check. */
 static __always_inline int parse_l4(struct cursor *c, struct sluice_pkt *p,
 				    int proto)
 {
@@ -205,7 +214,8 @@ static __always_inline int parse_l4(struct cursor *c, struct sluice_pkt *p,
 		struct tcphdr *th = c->pos;
 
 		if ((void *)(th + 1) > c->end || th->doff < 5 ||
-		    c->pos + th->doff * 4 > c->end)
+		    c->pos + th->doff * 4 > c->end ||
+		    !l4_inside_ip(p, th->doff * 4))
 			return -SLUICE_DROP_MALFORMED_L4;
 		p->flow.sport = th->source;
 		p->flow.dport = th->dest;
@@ -213,7 +223,7 @@ static __always_inline int parse_l4(struct cursor *c, struct sluice_pkt *p,
 	} else if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = c->pos;
 
-		if ((void *)(uh + 1) > c->end)
+		if ((void *)(uh + 1) > c->end || !l4_inside_ip(p, sizeof(*uh)))
 			return -SLUICE_DROP_MALFORMED_L4;
 		p->flow.sport = uh->source;
 		p->flow.dport = uh->dest;
@@ -221,7 +231,7 @@ static __always_inline int parse_l4(struct cursor *c, struct sluice_pkt *p,
 		struct icmphdr *ih = c->pos;
 
 		/* ICMP and ICMPv6 headers share this 8-byte layout. */
-		if ((void *)(ih + 1) > c->end)
+		if ((void *)(ih + 1) > c->end || !l4_inside_ip(p, sizeof(*ih)))
 			return -SLUICE_DROP_MALFORMED_L4;
 	}
 	return 0;
