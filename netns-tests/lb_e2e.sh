@@ -10,6 +10,8 @@ source "$here/lib/lb_topology.sh"
 nt_init lb_e2e
 lbt_require
 
+LBT_LBD_ARGS="--metrics 127.0.0.1:9100"
+
 setup() {
   lbt_build
   lbt_start_lbd
@@ -31,6 +33,16 @@ spread_over_all_reals() {
   nt_log "LB verdicts: tx=$tx pass=$pass"
   ((tx >= 150)) || nt_fail "expected >= 150 forwarded packets (30 connections), got $tx"
   ((pass < 30)) || nt_fail "replies went through the LB: $pass packets passed to its stack"
+}
+
+# Prometheus text format from lbd --metrics, with the traffic just sent.
+metrics_exported() {
+  local text packets
+  text=$(nt_exec "$LBT_LB" curl -s --max-time 3 http://127.0.0.1:9100/metrics)
+  packets=$(awk -v k="sluice_vip_packets_total{vip=\"$LBT_VIP4:80/tcp\"}" '$1 == k {print $2}' <<<"$text")
+  [[ -n $packets ]] || nt_fail "no sluice_vip_packets_total for the VIP in /metrics"
+  ((${packets%.*} >= 150)) || nt_fail "VIP packets in /metrics: $packets, expected >= 150"
+  grep -q '^sluice_xdp_verdicts_total{verdict="tx"}' <<<"$text" || nt_fail "no verdict counters in /metrics"
 }
 
 ipv6_vip() {
@@ -133,7 +145,7 @@ blacklist_cuts_client_off() {
 # is logged, and the first failing one fails the scenario.
 load_balancer_end_to_end() {
   local step
-  for step in setup spread_over_all_reals ipv6_vip remove_real_moves_only_its_flows \
+  for step in setup spread_over_all_reals metrics_exported ipv6_vip remove_real_moves_only_its_flows \
     long_flow_survives_drain_and_restart blacklist_cuts_client_off; do
     nt_log "--- step $step"
     "$step"
