@@ -367,19 +367,79 @@ BlacklistCounts LoadBalancer::Counts() const {
   return {config_.prefixes.size(), config_.arp_ips.size()};
 }
 
-absl::Status LoadBalancer::CommitBlacklist(const std::set<IpPrefix>& prefixes,
-                                           const std::set<IpAddress>& arp_ips) {
-  uint64_t v4 = 0;
-  for (const IpPrefix& p : prefixes) v4 += p.address.is_v4();
+absl::Status LoadBalancer::CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint64_t arp) const {
   uint64_t max = datapath_->options().max_prefixes;
-  if (v4 > max || prefixes.size() - v4 > max) {
+  if (v4 > max || v6 > max) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "prefixes: the blacklist holds at most ", max, " prefixes per family"));
   }
-  if (arp_ips.size() > datapath_->options().max_arp_entries) {
+  if (arp > datapath_->options().max_arp_entries) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "arp_ips: the ARP blacklist holds at most ", datapath_->options().max_arp_entries));
   }
+  return absl::OkStatus();
+}
+
+// Add and delete build their ops from the change alone (not from a copy of
+// the whole list), so a small edit of a large list is a small commit.
+absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<IpPrefix> new_prefixes;
+  std::set<IpAddress> new_arp;
+  std::vector<TableOp> ops;
+  uint64_t v4 = v4_prefixes_;
+  for (const IpPrefix& p : change.prefixes) {
+    if (config_.prefixes.count(p) || !new_prefixes.insert(p).second) continue;
+    ops.push_back(PrefixOp(p, false));
+    v4 += p.address.is_v4();
+  }
+  for (const IpAddress& a : change.arp_ips) {
+    if (config_.arp_ips.count(a) || !new_arp.insert(a).second) continue;
+    ops.push_back(ArpOp(a, false));
+  }
+  uint64_t total = config_.prefixes.size() + new_prefixes.size();
+  RETURN_IF_ERROR(CheckBlacklistCapacity(v4, total - v4, config_.arp_ips.size() + new_arp.size()));
+  RETURN_IF_ERROR(tables_.Commit(ops));
+  config_.prefixes.insert(new_prefixes.begin(), new_prefixes.end());
+  config_.arp_ips.insert(new_arp.begin(), new_arp.end());
+  v4_prefixes_ = v4;
+  return Counts();
+}
+
+absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const BlacklistChange& change) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<IpPrefix> gone_prefixes;
+  std::set<IpAddress> gone_arp;
+  std::vector<TableOp> ops;
+  uint64_t v4 = v4_prefixes_;
+  for (const IpPrefix& p : change.prefixes) {
+    if (!config_.prefixes.count(p)) {
+      return absl::NotFoundError(absl::StrCat("prefixes: ", p.ToString(), " is not blacklisted"));
+    }
+    if (!gone_prefixes.insert(p).second) continue;
+    ops.push_back(PrefixOp(p, true));
+    v4 -= p.address.is_v4();
+  }
+  for (const IpAddress& a : change.arp_ips) {
+    if (!config_.arp_ips.count(a)) {
+      return absl::NotFoundError(absl::StrCat("arp_ips: ", a.ToString(), " is not blacklisted"));
+    }
+    if (gone_arp.insert(a).second) ops.push_back(ArpOp(a, true));
+  }
+  RETURN_IF_ERROR(tables_.Commit(ops));
+  for (const IpPrefix& p : gone_prefixes) config_.prefixes.erase(p);
+  for (const IpAddress& a : gone_arp) config_.arp_ips.erase(a);
+  v4_prefixes_ = v4;
+  return Counts();
+}
+
+absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistChange& list) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::set<IpPrefix> prefixes(list.prefixes.begin(), list.prefixes.end());
+  std::set<IpAddress> arp_ips(list.arp_ips.begin(), list.arp_ips.end());
+  uint64_t v4 = 0;
+  for (const IpPrefix& p : prefixes) v4 += p.address.is_v4();
+  RETURN_IF_ERROR(CheckBlacklistCapacity(v4, prefixes.size() - v4, arp_ips.size()));
   std::vector<TableOp> ops;
   for (const IpPrefix& p : config_.prefixes) {
     if (!prefixes.count(p)) ops.push_back(PrefixOp(p, true));
@@ -394,43 +454,9 @@ absl::Status LoadBalancer::CommitBlacklist(const std::set<IpPrefix>& prefixes,
     if (!config_.arp_ips.count(a)) ops.push_back(ArpOp(a, false));
   }
   RETURN_IF_ERROR(tables_.Commit(ops));
-  config_.prefixes = prefixes;
-  config_.arp_ips = arp_ips;
-  return absl::OkStatus();
-}
-
-absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChange& change) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::set<IpPrefix> prefixes = config_.prefixes;
-  std::set<IpAddress> arp = config_.arp_ips;
-  prefixes.insert(change.prefixes.begin(), change.prefixes.end());
-  arp.insert(change.arp_ips.begin(), change.arp_ips.end());
-  RETURN_IF_ERROR(CommitBlacklist(prefixes, arp));
-  return Counts();
-}
-
-absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const BlacklistChange& change) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::set<IpPrefix> prefixes = config_.prefixes;
-  std::set<IpAddress> arp = config_.arp_ips;
-  for (const IpPrefix& p : change.prefixes) {
-    if (!prefixes.erase(p)) {
-      return absl::NotFoundError(absl::StrCat("prefixes: ", p.ToString(), " is not blacklisted"));
-    }
-  }
-  for (const IpAddress& a : change.arp_ips) {
-    if (!arp.erase(a)) {
-      return absl::NotFoundError(absl::StrCat("arp_ips: ", a.ToString(), " is not blacklisted"));
-    }
-  }
-  RETURN_IF_ERROR(CommitBlacklist(prefixes, arp));
-  return Counts();
-}
-
-absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistChange& list) {
-  std::lock_guard<std::mutex> lock(mu_);
-  RETURN_IF_ERROR(CommitBlacklist(std::set<IpPrefix>(list.prefixes.begin(), list.prefixes.end()),
-                                  std::set<IpAddress>(list.arp_ips.begin(), list.arp_ips.end())));
+  config_.prefixes = std::move(prefixes);
+  config_.arp_ips = std::move(arp_ips);
+  v4_prefixes_ = v4;
   return Counts();
 }
 

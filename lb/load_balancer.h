@@ -100,8 +100,7 @@ class LoadBalancer {
   absl::Status ClearBackend(uint32_t id);
   // Commits `vip` (already holding the new backend set) with a new ring.
   absl::Status CommitRing(VipEntry& vip, const std::function<void()>& after_flip);
-  absl::Status CommitBlacklist(const std::set<IpPrefix>& prefixes,
-                               const std::set<IpAddress>& arp_ips);
+  absl::Status CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint64_t arp) const;
   NextHopMac Resolve(const IpAddress& address);
   BlacklistCounts Counts() const;
   void ResetCounter(int map_fd, uint32_t id);
@@ -113,6 +112,7 @@ class LoadBalancer {
 
   mutable std::mutex mu_;   // one commit at a time; guards everything below
   LbConfig config_;
+  uint64_t v4_prefixes_ = 0;   // IPv4 entries of config_.prefixes
   std::map<uint32_t, NextHopMac> next_hops_;   // by backend id
   IdAllocator vip_ids_;
   IdAllocator backend_ids_;

@@ -117,6 +117,7 @@ absl::Status LoadBalancer::RestoreBlacklist(uint32_t gen) {
         std::memcpy(p.address.bytes.data(), &k.addr, 4);
         p.length = k.prefixlen;
         config_.prefixes.insert(p);
+        ++v4_prefixes_;
       })));
   RETURN_IF_ERROR((ForEach<sluice_lpm_v6_key, uint8_t>(
       tables_.Fd(GenTable::kSrcBlacklistV6, gen), [&](const sluice_lpm_v6_key& k, uint8_t) {
