@@ -22,6 +22,13 @@ TableOp VipOp(const VipEntry& vip) {
   return {GenTable::kVips, false, Bytes(vip.key.ToBpf()), Bytes(vip.ToBpfMeta())};
 }
 
+// The address marker of `address` (sluice_vip_key with port 0 and proto 0).
+TableOp VipAddressOp(const IpAddress& address, bool erase) {
+  VipKey marker{address, 0, 0};
+  sluice_vip_meta none{};
+  return {GenTable::kVips, erase, Bytes(marker.ToBpf()), erase ? "" : Bytes(none)};
+}
+
 TableOp PrefixOp(const IpPrefix& p, bool erase) {
   uint8_t one = 1;
   std::string value = erase ? "" : Bytes(one);
@@ -122,8 +129,9 @@ absl::Status LoadBalancer::AddVip(const VipKey& key, HashMode hash, uint32_t rin
   vip.ring_offset = *ring;
   ResetCounter(datapath_->vip_counters_fd(), vip.vip_id);
 
-  TableOp op = VipOp(vip);
-  absl::Status status = tables_.Commit({&op, 1});
+  std::vector<TableOp> ops = {VipOp(vip)};
+  if (!HasVipOn(key.address)) ops.push_back(VipAddressOp(key.address, false));
+  absl::Status status = tables_.Commit(ops);
   if (!status.ok()) {
     rings_.Free(vip.ring_offset, vip.ring_size);
     vip_ids_.Free(vip.vip_id);
@@ -140,8 +148,11 @@ absl::Status LoadBalancer::DeleteVip(const VipKey& key) {
     return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
   }
   VipEntry& vip = it->second;
-  TableOp op{GenTable::kVips, true, Bytes(key.ToBpf()), ""};
-  RETURN_IF_ERROR(tables_.Commit({&op, 1}, [&] {
+  std::vector<TableOp> ops = {{GenTable::kVips, true, Bytes(key.ToBpf()), ""}};
+  bool last_on_address = std::next(config_.vips.lower_bound({key.address, 0, 0})) ==
+                             config_.vips.upper_bound({key.address, 0xffff, 0xff});
+  if (last_on_address) ops.push_back(VipAddressOp(key.address, true));
+  RETURN_IF_ERROR(tables_.Commit(ops, [&] {
     // No packet reads the VIP any more: its ring and backends retire.
     for (const auto& [address, b] : vip.backends) {
       ClearBackend(b.id).IgnoreError();
@@ -153,6 +164,11 @@ absl::Status LoadBalancer::DeleteVip(const VipKey& key) {
   }));
   config_.vips.erase(it);
   return absl::OkStatus();
+}
+
+bool LoadBalancer::HasVipOn(const IpAddress& address) const {
+  auto it = config_.vips.lower_bound({address, 0, 0});
+  return it != config_.vips.end() && it->first.address == address;
 }
 
 std::vector<VipEntry> LoadBalancer::ListVips() const {

@@ -102,6 +102,7 @@ class LoadBalancer {
   absl::Status CommitRing(VipEntry& vip, const std::function<void()>& after_flip);
   absl::Status CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint64_t arp) const;
   NextHopMac Resolve(const IpAddress& address);
+  bool HasVipOn(const IpAddress& address) const;
   BlacklistCounts Counts() const;
   void ResetCounter(int map_fd, uint32_t id);
 

@@ -58,6 +58,7 @@ absl::Status LoadBalancer::Restore() {
 absl::Status LoadBalancer::RestoreVips(uint32_t gen) {
   return ForEach<sluice_vip_key, sluice_vip_meta>(
       tables_.Fd(GenTable::kVips, gen), [&](const sluice_vip_key& k, const sluice_vip_meta& m) {
+        if (k.proto == 0) return;   // an address marker, derived from the VIPs
         VipEntry vip;
         vip.key = VipKey::FromBpf(k);
         vip.hash = (m.flags & SLUICE_VIP_HASH_SOURCE) ? HashMode::kSource : HashMode::kFiveTuple;

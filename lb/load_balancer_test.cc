@@ -113,6 +113,23 @@ TEST_F(LoadBalancerTest, ForwardsToBackendsAndSpreadsFlows) {
   EXPECT_EQ(Verdict(TcpPacket("192.0.2.1", "10.0.0.11", 1000, 80)), XDP_PASS);
 }
 
+// Later fragments match a VIP by address: lbd keeps the address marker while
+// any VIP lives on the address, and removes it with the last one.
+TEST_F(LoadBalancerTest, LaterFragmentsFollowTheVipAddressMarker) {
+  auto fragment = t::PacketBuilder().Eth(kClientMac, kLbMac).Ipv4("192.0.2.1", "10.0.0.10")
+                      .Fragment(72, false).IpProtocol(IPPROTO_TCP).PayloadOfSize(64).Build();
+  EXPECT_EQ(Verdict(fragment), XDP_PASS);
+  ASSERT_TRUE(lb_->AddVip(Vip("10.0.0.10", 80), HashMode::kFiveTuple, 13).ok());
+  ASSERT_TRUE(lb_->AddVip(Vip("10.0.0.10", 443), HashMode::kFiveTuple, 13).ok());
+  EXPECT_EQ(Verdict(fragment), XDP_DROP);
+  ASSERT_TRUE(lb_->DeleteVip(Vip("10.0.0.10", 80)).ok());
+  EXPECT_EQ(Verdict(fragment), XDP_DROP) << "443 still lives there";
+  ASSERT_TRUE(lb_->DeleteVip(Vip("10.0.0.10", 443)).ok());
+  EXPECT_EQ(Verdict(fragment), XDP_PASS);
+  Reopen();
+  EXPECT_TRUE(lb_->ListVips().empty()) << "markers are not restored as VIPs";
+}
+
 TEST_F(LoadBalancerTest, RejectedRequestsChangeNothing) {
   VipKey vip = Vip("10.0.0.10", 80);
   ASSERT_TRUE(lb_->AddVip(vip, HashMode::kFiveTuple, 0).ok());

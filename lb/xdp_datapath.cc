@@ -46,8 +46,9 @@ absl::Status PrepareMaps(lb_xdp* skel, const XdpDatapathOptions& o) {
     uint32_t entries;
   };
   const Size sizes[] = {
-      {skel->maps.vips_gen0, o.max_vips},
-      {skel->maps.vips_gen1, o.max_vips},
+      // VIPs plus one address marker per VIP address (at most as many).
+      {skel->maps.vips_gen0, 2 * o.max_vips},
+      {skel->maps.vips_gen1, 2 * o.max_vips},
       {skel->maps.arp_blacklist_gen0, o.max_arp_entries},
       {skel->maps.arp_blacklist_gen1, o.max_arp_entries},
       {skel->maps.src_blacklist_v4_gen0, o.max_prefixes},

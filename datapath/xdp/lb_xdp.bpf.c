@@ -144,6 +144,16 @@ find_vip(const struct sluice_flow_key *f, __u32 gen)
 	return bpf_map_lookup_elem(table, &k);
 }
 
+/* Returns: 1 when some VIP lives on the destination address (its marker). */
+static __always_inline int is_vip_address(const struct sluice_flow_key *f, __u32 gen)
+{
+	struct sluice_vip_key k = { .family = f->family };
+	void *table = current_table(&vips_outer, gen);
+
+	__builtin_memcpy(k.addr, f->dst, 16);
+	return table && bpf_map_lookup_elem(table, &k);
+}
+
 /* Returns: the live backend the Maglev table names for `hash`, or NULL. */
 static __always_inline struct sluice_backend *
 maglev_pick(const struct sluice_vip_meta *vip, __u32 hash, __u32 *backend_id)
@@ -272,14 +282,20 @@ int sluice_xdp(struct xdp_md *ctx)
 					SLUICE_DROP_SRC_BLACKLIST_V6,
 				pkt.len);
 
+	/* A later fragment has no ports: only its address can say it is VIP
+	 * traffic, and a VIP gets no fragments (see forward_to_backend). */
+	if (pkt.frag == SLUICE_LATER_FRAGMENT) {
+		if (is_vip_address(&pkt.flow, gen))
+			return xdp_drop(SLUICE_DROP_VIP_FRAGMENT, pkt.len);
+		return xdp_exit(XDP_PASS, pkt.len);
+	}
 	if (pkt.flow.proto == IPPROTO_TCP || pkt.flow.proto == IPPROTO_UDP) {
 		vip = find_vip(&pkt.flow, gen);
 		if (vip)
 			return forward_to_backend(ctx, &pkt, &pkt.flow, vip, 0);
 		return xdp_exit(XDP_PASS, pkt.len);
 	}
-	if (pkt.frag != SLUICE_LATER_FRAGMENT &&
-	    (pkt.flow.proto == IPPROTO_ICMP || pkt.flow.proto == IPPROTO_ICMPV6)) {
+	if (pkt.flow.proto == IPPROTO_ICMP || pkt.flow.proto == IPPROTO_ICMPV6) {
 		err = icmp_error_flow(data, data_end, &pkt, &icmp_flow);
 		if (err < 0)
 			return xdp_drop(-err, pkt.len);

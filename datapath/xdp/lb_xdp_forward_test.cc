@@ -117,6 +117,8 @@ class LbXdpForwardTest : public LbXdpTest {
     FillRing(RingOffset(vip_id), ring_size, backends);
     PutVip(gen, addr, port, proto,
            VipMeta(vip_id, RingOffset(vip_id), ring_size, flags));
+    // As lbd does: the address marker of every address with a VIP.
+    PutVip(gen, addr, 0, 0, sluice_vip_meta{});
   }
 
   // Points every entry of VIP `vip_id`'s table at `backend_id`.
@@ -790,6 +792,41 @@ TEST_F(LbXdpForwardTest, VipPacketWhoseTcpHeaderLiesOutsideTheIpPacketDrops) {
   EXPECT_FALSE(
       ConntrackBackend(FlowKey(kClient4, 40000, kVip4, 80, IPPROTO_TCP)))
       << "ports read from the Ethernet trailer made a connection";
+}
+
+// A later fragment carries no ports, so it can only match a VIP by address:
+// through the address marker (port 0, proto 0) lbd keeps while any VIP lives
+// on the address. Its first fragment drops as vip_fragment, and so does it.
+TEST_F(LbXdpTest, LaterFragmentToAVipAddressIsDropped) {
+  PutBackend(1, "10.1.0.1", "02:00:00:00:01:01");
+  PutBackend(2, "fd00:1::1", "02:00:00:00:01:01");
+  FillRing(0, 13, {1});
+  FillRing(256, 13, {2});
+  PutVip(0, kVip4, 80, IPPROTO_TCP, VipMeta(1, 0, 13));
+  PutVip(0, kVip6, 80, IPPROTO_TCP, VipMeta(2, 256, 13));
+  PutVip(0, kVip4, 0, 0, sluice_vip_meta{});
+  PutVip(0, kVip6, 0, 0, sluice_vip_meta{});
+  const std::vector<uint8_t> frames[] = {
+      PacketBuilder()
+          .Eth("02:00:00:00:00:01", "02:00:00:00:00:aa")
+          .Ipv4(kClient4, kVip4)
+          .Fragment(72, false)
+          .IpProtocol(IPPROTO_TCP)
+          .PayloadOfSize(64)
+          .Build(),
+      PacketBuilder()
+          .Eth("02:00:00:00:00:01", "02:00:00:00:00:aa")
+          .Ipv6(kClient6, kVip6)
+          .Fragment(72, false)
+          .IpProtocol(IPPROTO_TCP)
+          .PayloadOfSize(64)
+          .Build(),
+  };
+  for (const auto& frame : frames) {
+    XdpRun r = Run(frame);
+    EXPECT_EQ(r.verdict, XDP_DROP);
+    EXPECT_EQ(DropReasons(r.delta), "vip_fragment");
+  }
 }
 
 }  // namespace

@@ -96,10 +96,13 @@ struct sluice_flow_state {
 /* Entry of a Maglev table that names no backend (no backend has weight). */
 #define SLUICE_NO_BACKEND 0xffffffffu
 
+/* A VIP. The entry with port 0 and proto 0 is the address marker lbd keeps
+ * while any VIP lives on the address: later fragments carry no ports and are
+ * matched by address alone (they drop as vip_fragment). */
 struct sluice_vip_key {
 	__be32 addr[4];         /* IPv4 in word 0 */
 	__be16 port;            /* 0 = every port */
-	__u8 proto;             /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 proto;             /* IPPROTO_TCP or IPPROTO_UDP; 0 = address marker */
 	__u8 family;            /* enum sluice_family */
 };
 
