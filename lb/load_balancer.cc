@@ -166,6 +166,14 @@ absl::Status LoadBalancer::DeleteVip(const VipKey& key) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<VipEntry*> LoadBalancer::FindVip(const VipKey& key) {
+  auto it = config_.vips.find(key);
+  if (it == config_.vips.end()) {
+    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
+  }
+  return &it->second;
+}
+
 bool LoadBalancer::HasVipOn(const IpAddress& address) const {
   auto it = config_.vips.lower_bound({address, 0, 0});
   return it != config_.vips.end() && it->first.address == address;
@@ -256,11 +264,8 @@ NextHopMac LoadBalancer::Resolve(const IpAddress& address) {
 absl::Status LoadBalancer::AddBackend(const VipKey& key, const IpAddress& address,
                                       uint32_t weight) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = config_.vips.find(key);
-  if (it == config_.vips.end()) {
-    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
-  }
-  VipEntry& vip = it->second;
+  ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
+  VipEntry& vip = *vip_entry;
   if (vip.backends.count(address)) {
     return absl::AlreadyExistsError(absl::StrCat("backend ", address.ToString(),
                                                  " already exists on vip ", key.ToString()));
@@ -293,11 +298,8 @@ absl::Status LoadBalancer::AddBackend(const VipKey& key, const IpAddress& addres
 
 absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& address) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = config_.vips.find(key);
-  if (it == config_.vips.end()) {
-    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
-  }
-  VipEntry& vip = it->second;
+  ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
+  VipEntry& vip = *vip_entry;
   auto b = vip.backends.find(address);
   if (b == vip.backends.end()) {
     return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),
@@ -322,11 +324,8 @@ absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& add
 absl::Status LoadBalancer::SetBackendWeight(const VipKey& key, const IpAddress& address,
                                             uint32_t weight) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = config_.vips.find(key);
-  if (it == config_.vips.end()) {
-    return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
-  }
-  VipEntry& vip = it->second;
+  ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
+  VipEntry& vip = *vip_entry;
   auto b = vip.backends.find(address);
   if (b == vip.backends.end()) {
     return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),

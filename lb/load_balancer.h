@@ -103,6 +103,7 @@ class LoadBalancer {
   absl::Status CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint64_t arp) const;
   NextHopMac Resolve(const IpAddress& address);
   bool HasVipOn(const IpAddress& address) const;
+  absl::StatusOr<VipEntry*> FindVip(const VipKey& key);   // NOT_FOUND names it
   BlacklistCounts Counts() const;
   void ResetCounter(int map_fd, uint32_t id);
 
