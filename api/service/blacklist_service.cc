@@ -68,32 +68,39 @@ absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, size_t p
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* BlacklistService::AddEntries(grpc::CallbackServerContext* ctx,
-                                                       const v1::BlacklistEntries* req,
-                                                       v1::BlacklistResponse* resp) {
+namespace {
+
+// Add and delete differ only in the LoadBalancer call.
+using BlacklistEdit =
+    absl::StatusOr<lb::BlacklistCounts> (lb::LoadBalancer::*)(const lb::BlacklistChange&);
+
+grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit,
+                                        grpc::CallbackServerContext* ctx,
+                                        const v1::BlacklistEntries* req,
+                                        v1::BlacklistResponse* resp) {
   auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
+    if (!lb) return NoLoadBalancer();
     lb::BlacklistChange change;
     RETURN_IF_ERROR(ParseBlacklistEntries(*req, 0, 0, &change));
-    ASSIGN_OR_RETURN(lb::BlacklistCounts c, lb_->AddToBlacklist(change));
+    ASSIGN_OR_RETURN(lb::BlacklistCounts c, (lb->*edit)(change));
     FillCounts(c, resp);
     return absl::OkStatus();
   };
   return Finish(ctx, run());
 }
 
+}  // namespace
+
+grpc::ServerUnaryReactor* BlacklistService::AddEntries(grpc::CallbackServerContext* ctx,
+                                                       const v1::BlacklistEntries* req,
+                                                       v1::BlacklistResponse* resp) {
+  return EditBlacklist(lb_, &lb::LoadBalancer::AddToBlacklist, ctx, req, resp);
+}
+
 grpc::ServerUnaryReactor* BlacklistService::DeleteEntries(grpc::CallbackServerContext* ctx,
                                                           const v1::BlacklistEntries* req,
                                                           v1::BlacklistResponse* resp) {
-  auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
-    lb::BlacklistChange change;
-    RETURN_IF_ERROR(ParseBlacklistEntries(*req, 0, 0, &change));
-    ASSIGN_OR_RETURN(lb::BlacklistCounts c, lb_->DeleteFromBlacklist(change));
-    FillCounts(c, resp);
-    return absl::OkStatus();
-  };
-  return Finish(ctx, run());
+  return EditBlacklist(lb_, &lb::LoadBalancer::DeleteFromBlacklist, ctx, req, resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerContext* ctx,
