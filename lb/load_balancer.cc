@@ -174,6 +174,16 @@ absl::StatusOr<VipEntry*> LoadBalancer::FindVip(const VipKey& key) {
   return &it->second;
 }
 
+absl::StatusOr<BackendEntry*> LoadBalancer::FindBackend(VipEntry& vip,
+                                                        const IpAddress& address) {
+  auto b = vip.backends.find(address);
+  if (b == vip.backends.end()) {
+    return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),
+                                            " is not on vip ", vip.key.ToString()));
+  }
+  return &b->second;
+}
+
 bool LoadBalancer::HasVipOn(const IpAddress& address) const {
   auto it = config_.vips.lower_bound({address, 0, 0});
   return it != config_.vips.end() && it->first.address == address;
@@ -300,13 +310,9 @@ absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& add
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
   VipEntry& vip = *vip_entry;
-  auto b = vip.backends.find(address);
-  if (b == vip.backends.end()) {
-    return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),
-                                            " is not on vip ", key.ToString()));
-  }
-  BackendEntry removed = b->second;
-  vip.backends.erase(b);
+  ASSIGN_OR_RETURN(BackendEntry* b, FindBackend(vip, address));
+  BackendEntry removed = *b;
+  vip.backends.erase(address);
   absl::Status status = CommitRing(vip, [&] {
     // The new table no longer names it; established flows that still do
     // find it dead and are re-balanced ("a removed backend takes nothing").
@@ -326,19 +332,15 @@ absl::Status LoadBalancer::SetBackendWeight(const VipKey& key, const IpAddress& 
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
   VipEntry& vip = *vip_entry;
-  auto b = vip.backends.find(address);
-  if (b == vip.backends.end()) {
-    return absl::NotFoundError(absl::StrCat("backend ", address.ToString(),
-                                            " is not on vip ", key.ToString()));
-  }
-  uint32_t old_weight = b->second.weight;
-  b->second.weight = weight;
+  ASSIGN_OR_RETURN(BackendEntry* b, FindBackend(vip, address));
+  uint32_t old_weight = b->weight;
+  b->weight = weight;
   absl::Status status = CommitRing(vip, {});
   if (!status.ok()) {
-    b->second.weight = old_weight;
+    b->weight = old_weight;
     return status;
   }
-  return WriteBackend(vip, b->second, SLUICE_BACKEND_COMMITTED);
+  return WriteBackend(vip, *b, SLUICE_BACKEND_COMMITTED);
 }
 
 absl::StatusOr<std::vector<BackendView>> LoadBalancer::ListBackends(const VipKey& key) const {
@@ -363,9 +365,13 @@ absl::StatusOr<std::vector<BackendView>> LoadBalancer::ListBackends(const VipKey
 
 void LoadBalancer::RefreshNextHops() {
   std::lock_guard<std::mutex> lock(mu_);
+  // A real behind several VIPs has one backend id per VIP: resolve it once.
+  std::map<IpAddress, NextHopMac> resolved;
   for (const auto& [key, vip] : config_.vips) {
     for (const auto& [address, b] : vip.backends) {
-      NextHopMac hop = Resolve(address);
+      auto found = resolved.find(address);
+      if (found == resolved.end()) found = resolved.emplace(address, Resolve(address)).first;
+      const NextHopMac& hop = found->second;
       NextHopMac& known = next_hops_[b.id];
       if (hop.resolved == known.resolved && hop.mac == known.mac) continue;
       known = hop;

@@ -104,6 +104,7 @@ class LoadBalancer {
   NextHopMac Resolve(const IpAddress& address);
   bool HasVipOn(const IpAddress& address) const;
   absl::StatusOr<VipEntry*> FindVip(const VipKey& key);   // NOT_FOUND names it
+  static absl::StatusOr<BackendEntry*> FindBackend(VipEntry& vip, const IpAddress& address);
   BlacklistCounts Counts() const;
   void ResetCounter(int map_fd, uint32_t id);
 
