@@ -33,6 +33,12 @@ enum sluice_drop_reason {
 	SLUICE_DROP_VIP_OVERSIZE,       /* encapsulated packet would exceed max */
 	SLUICE_DROP_ENCAP_FAILED,       /* growing the headroom failed */
 	SLUICE_DROP_NO_NEXT_HOP,        /* backend's next-hop MAC unresolved */
+	/* The node datapath (tc, endpoints): */
+	SLUICE_DROP_POLICY_DENY,        /* a deny rule matched */
+	SLUICE_DROP_POLICY_DEFAULT,     /* the endpoint has a policy; no rule allows */
+	SLUICE_DROP_SERVICE_NO_BACKEND, /* rejected: ICMP unreachable sent back */
+	SLUICE_DROP_SOURCE_SPOOFED,     /* endpoint sent from an address not its own */
+	SLUICE_DROP_NAT_FAILED,         /* rewriting the packet failed */
 	SLUICE_DROP_REASON_MAX,
 };
 
@@ -155,5 +161,201 @@ struct sluice_config {
 	__u32 encap_src_v6_host_mask;  /* ...host bits of the last word from the hash */
 	__u32 pad;
 };
+
+/* ---- The node datapath (tc on endpoint veths) --------------------------
+ *
+ * Endpoints are workloads behind a veth pair; the host end carries
+ * sluice_from_endpoint (tc ingress) and sluice_to_endpoint (tc egress).
+ * See docs/tc-datapath.md.
+ */
+
+/* Per-packet counters of the node datapath (index of its `counters` map). */
+enum sluice_node_counter_id {
+	SLUICE_NODE_CTR_FROM_ENDPOINT = 0, /* packets the workloads sent */
+	SLUICE_NODE_CTR_TO_ENDPOINT,       /* packets delivered to workloads */
+	SLUICE_NODE_CTR_NOT_ENDPOINT,      /* on an interface with no endpoint */
+	SLUICE_NODE_CTR_NON_IP,            /* ARP and other L2: passed */
+	SLUICE_NODE_CTR_CT_NEW,            /* connection created */
+	SLUICE_NODE_CTR_CT_FORWARD,        /* packet of a known connection */
+	SLUICE_NODE_CTR_CT_REPLY,          /* reply of a known connection */
+	SLUICE_NODE_CTR_CT_RELATED,        /* ICMP error about a known connection */
+	SLUICE_NODE_CTR_SVC_NEW,           /* service connection: backend picked */
+	SLUICE_NODE_CTR_SVC_STALE,         /* its backend was removed: re-picked */
+	SLUICE_NODE_CTR_DNAT,              /* rewritten to a backend */
+	SLUICE_NODE_CTR_REV_NAT,           /* reply rewritten back to the service */
+	SLUICE_NODE_CTR_REJECT_SENT,       /* ICMP unreachable for a service without backends */
+	SLUICE_NODE_CTR_POLICY_ALLOW,      /* a rule allowed a packet */
+	SLUICE_NODE_CTR_EVENT_SENT,        /* event written to the ring buffer */
+	SLUICE_NODE_CTR_EVENT_SAMPLED_OUT, /* event not reported: over the rate */
+	SLUICE_NODE_CTR_EVENT_LOST,        /* event not reported: ring buffer full */
+	SLUICE_NODE_CTR_MAX,
+};
+
+/* tc verdicts as counted (index of the node's verdict_counters map). */
+enum sluice_node_verdict {
+	SLUICE_NODE_PASS = 0,
+	SLUICE_NODE_DROP,
+	SLUICE_NODE_REDIRECT,    /* a reject sent back to the workload */
+	SLUICE_NODE_VERDICT_MAX,
+};
+
+/* skb->mark of the ICMP unreachable the node sends to a workload: the
+ * to-endpoint program lets it through unexamined. */
+#define SLUICE_MARK_REJECT 0x5c1ce000u
+
+enum sluice_direction {
+	SLUICE_INGRESS = 0,      /* towards the endpoint (to-endpoint program) */
+	SLUICE_EGRESS = 1,       /* from the endpoint (from-endpoint program) */
+};
+
+/* An endpoint, keyed by the ifindex of its host-side veth. policy_id 0 =
+ * no policy in that direction (everything allowed). name and addresses are
+ * for lbd (restore, listing) apart from the spoofing check. */
+#define SLUICE_ENDPOINT_NAME_MAX 48
+struct sluice_endpoint {
+	__u32 endpoint_id;
+	__u32 policy_id[2];        /* by enum sluice_direction */
+	__be32 ip4;                /* 0 = none */
+	__be32 ip6[4];             /* all zero = none */
+	char name[SLUICE_ENDPOINT_NAME_MAX];
+};
+
+struct sluice_node_config {
+	__u32 hash_seed;           /* Maglev and flow hashing */
+	__u32 pad;
+};
+
+/* A service is keyed by struct sluice_vip_key (address, port, protocol). */
+#define SLUICE_SVC_RING_SIZE 1021   /* Maglev table size of a service, prime */
+
+struct sluice_service {
+	__u32 svc_id;
+	__u32 ring_id;             /* key of its Maglev table in svc_rings */
+};
+
+/* A service's Maglev table: backend ids (SLUICE_NO_BACKEND = none). */
+struct sluice_svc_ring {
+	__u32 backend[SLUICE_SVC_RING_SIZE];
+};
+
+/* A service backend, indexed by backend id. */
+struct sluice_svc_backend {
+	__be32 addr[4];
+	__be16 port;
+	__u8 family;
+	__u8 flags;                /* SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED */
+	__u32 svc_id;
+	__u32 weight;
+};
+
+/* Connection table. Keys are flows as on the wire; kind tells the service
+ * entry (client -> service address, value names the backend) from the
+ * connection entry (client -> backend after DNAT, or any unNATed flow). */
+enum sluice_ct_kind {
+	SLUICE_CT_CONN = 0,
+	SLUICE_CT_SERVICE = 1,
+};
+
+struct sluice_ct_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 family;
+	__u8 kind;                 /* enum sluice_ct_kind */
+	__u8 pad;
+};
+
+enum sluice_ct_flags {
+	SLUICE_CT_NAT = 1 << 0,        /* rev_addr/rev_port: the service */
+	SLUICE_CT_SEEN_REPLY = 1 << 1,
+	SLUICE_CT_TCP_FIN = 1 << 2,
+	SLUICE_CT_TCP_RST = 1 << 3,
+};
+
+struct sluice_ct_entry {
+	__u64 last_seen_ns;        /* bpf_ktime_get_coarse_ns() */
+	__be32 rev_addr[4];        /* service address replies are rewritten to */
+	__be16 rev_port;
+	__u8 flags;                /* enum sluice_ct_flags */
+	__u8 pad;
+	__u32 backend_id;          /* service entries: the chosen backend */
+	__u32 svc_id;
+};
+
+/* Policy: one LPM trie for every endpoint and direction. The key's
+ * prefix covers policy_id and family (64 bits) then the peer address. */
+#define SLUICE_POLICY_KEY_FIXED_BITS 64
+#define SLUICE_POLICY_MAX_RULES 32  /* rules that apply to one peer prefix */
+
+struct sluice_policy_key {
+	__u32 prefixlen;
+	__u32 policy_id;
+	__u8 family;
+	__u8 pad[3];
+	__be32 addr[4];
+};
+
+enum sluice_policy_action {
+	SLUICE_POLICY_ALLOW = 1,
+	SLUICE_POLICY_DENY = 2,
+};
+
+struct sluice_policy_rule {
+	__u32 rule_id;             /* index of policy_rule_counters */
+	__u16 port_min;            /* host order; 0..65535 = every port */
+	__u16 port_max;
+	__u8 proto;                /* IPPROTO_*; 0 = any */
+	__u8 action;               /* enum sluice_policy_action */
+	__u8 pad[2];
+};
+
+/* Every rule whose peer prefix covers the key's prefix (lbd folds the
+ * covering prefixes in, so the longest match alone sees all that apply). */
+struct sluice_policy_entry {
+	__u32 count;
+	__u32 pad;
+	struct sluice_policy_rule rules[SLUICE_POLICY_MAX_RULES];
+};
+
+/* A rule as the operator wrote it, kept for lbd (restore and show), keyed
+ * by rule id. Packets never read it. */
+struct sluice_policy_rule_spec {
+	__u32 policy_id;
+	__u16 index;               /* position in the policy file */
+	__u8 direction;            /* enum sluice_direction */
+	__u8 prefixlen;
+	__u8 family;
+	__u8 proto;
+	__u8 action;
+	__u8 pad;
+	__u16 port_min;
+	__u16 port_max;
+	__be32 addr[4];
+};
+
+/* Drop and policy events (ring buffer `events`). */
+enum sluice_event_type {
+	SLUICE_EVENT_DROP = 1,
+	SLUICE_EVENT_POLICY_ALLOW = 2,
+};
+
+struct sluice_event {
+	__u64 time_ns;
+	__u32 endpoint_id;
+	__u32 ifindex;
+	__u32 rule_id;             /* deciding rule; 0 = none */
+	__u32 suppressed;          /* events this CPU did not report since its last */
+	__u8 type;                 /* enum sluice_event_type */
+	__u8 reason;               /* enum sluice_drop_reason */
+	__u8 direction;            /* enum sluice_direction */
+	__u8 pad[5];
+	struct sluice_flow_key flow;
+};
+
+/* At most this many events per CPU per window; the rest are counted. */
+#define SLUICE_EVENTS_PER_WINDOW 32
+#define SLUICE_EVENT_WINDOW_NS 10000000ull   /* 10 ms: 3200 events/s/CPU */
 
 #endif /* SLUICE_SHARED_H */

@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "sluice/shared.h"
+#include "sluice_kern/counter_add.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -31,16 +32,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sluice_counter);
 } verdict_counters SEC(".maps");
-
-static __always_inline void counter_add(void *map, __u32 id, __u32 bytes)
-{
-	struct sluice_counter *c = bpf_map_lookup_elem(map, &id);
-
-	if (c) {
-		c->packets++;
-		c->bytes += bytes;
-	}
-}
 
 static __always_inline void count(__u32 id, __u32 bytes)
 {

@@ -64,10 +64,20 @@ struct sluice_pkt {
 	struct sluice_flow_key flow;
 };
 
+/* Headers are read from [pos, end): the linear data. The IP lengths are
+ * checked against frame_len, the whole packet: in tc, an skb's payload may
+ * lie beyond the linear part (GSO, paged data). In XDP the two agree. */
 struct cursor {
+	void *start;
 	void *pos;
 	void *end;
+	__u32 frame_len;
 };
+
+static __always_inline int beyond_frame(const struct cursor *c, __u32 len)
+{
+	return (__u32)(c->pos - c->start) + len > c->frame_len;
+}
 
 /* Returns: the EtherType (host order) after up to SLUICE_VLAN_MAX_DEPTH
  * tags, or -SLUICE_DROP_MALFORMED_L2. */
@@ -110,7 +120,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct sluice_pkt *p)
 	tot_len = bpf_ntohs(iph->tot_len);
 	if (iph->version != 4 || hdr_len < sizeof(*iph) || tot_len < hdr_len)
 		return -SLUICE_DROP_MALFORMED_L3;
-	if (c->pos + tot_len > c->end)
+	if (beyond_frame(c, tot_len))
 		return -SLUICE_DROP_MALFORMED_L3;
 
 	p->ip_len = tot_len;
@@ -141,7 +151,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct sluice_pkt *p)
 	if ((void *)(ip6h + 1) > c->end)
 		return -SLUICE_DROP_MALFORMED_L3;
 	ip_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
-	if (ip6h->version != 6 || c->pos + ip_len > c->end)
+	if (ip6h->version != 6 || beyond_frame(c, ip_len))
 		return -SLUICE_DROP_MALFORMED_L3;
 
 	p->ip_len = ip_len;
@@ -192,6 +202,12 @@ done:
 	return next;
 }
 
+/* Returns: whether two addresses (four words, IPv4 in word 0) are equal. */
+static __always_inline int addr_equal(const __be32 *a, const __be32 *b)
+{
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3])) == 0;
+}
+
 /* Returns: whether `len` bytes from the L4 offset lie inside the IP packet,
  * not only inside the frame (which may carry Ethernet padding after it).
  * Scalar offsets: the verifier needs the pointer checks against c->end too. */
@@ -237,15 +253,18 @@ static __always_inline int parse_l4(struct cursor *c, struct sluice_pkt *p,
 	return 0;
 }
 
-/* Parses a frame from L2 to L4 into *p.
+/* Parses a frame of frame_len bytes, whose headers are in [data, data_end),
+ * from L2 to L4 into *p.
  * Returns: 0 for a parsed frame (IP or not), or -reason for a malformed one. */
-static __always_inline int parse_frame(void *data, void *data_end,
-				       struct sluice_pkt *p)
+static __always_inline int parse_frame_len(void *data, void *data_end,
+					   __u32 frame_len, struct sluice_pkt *p)
 {
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c = {
+		.start = data, .pos = data, .end = data_end, .frame_len = frame_len,
+	};
 	int proto;
 
-	p->len = data_end - data;
+	p->len = frame_len;
 	proto = parse_eth(&c, p);
 	if (proto < 0)
 		return proto;
@@ -262,6 +281,13 @@ static __always_inline int parse_frame(void *data, void *data_end,
 		return proto;
 	p->l4_off = c.pos - data;
 	return parse_l4(&c, p, proto);
+}
+
+/* A frame all in [data, data_end) (XDP). */
+static __always_inline int parse_frame(void *data, void *data_end,
+				       struct sluice_pkt *p)
+{
+	return parse_frame_len(data, data_end, data_end - data, p);
 }
 
 #endif /* SLUICE_KERN_PARSE_H */

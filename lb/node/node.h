@@ -1,0 +1,92 @@
+// The node datapath's control logic: endpoints, services and policies.
+// Validates each change against the model, writes it to the maps so that it
+// becomes visible to packets in one element update, and frees what the old
+// state used only after a grace period. Restores itself from the pinned maps
+// when lbd restarts (no state file). Design: docs/tc-datapath.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "lb/grace_period.h"
+#include "lb/id_allocator.h"
+#include "lb/node/node_config.h"
+#include "lb/node/node_datapath.h"
+
+namespace sluice::lb {
+
+// How long an idle connection-table entry lives (lbd sweeps the table).
+struct ConntrackTimeouts {
+  uint64_t tcp_syn_ns = 60'000'000'000ull;            // no reply yet
+  uint64_t tcp_established_ns = 21'600'000'000'000ull;  // 6 h
+  uint64_t tcp_closing_ns = 10'000'000'000ull;        // FIN or RST seen
+  uint64_t udp_ns = 60'000'000'000ull;
+  uint64_t other_ns = 30'000'000'000ull;              // ICMP and the rest
+};
+
+struct SweepResult {
+  uint64_t scanned = 0;
+  uint64_t expired = 0;
+};
+
+class Node {
+ public:
+  static absl::StatusOr<std::unique_ptr<Node>> Create(NodeDatapath* datapath, GracePeriod grace,
+                                                      ConntrackTimeouts timeouts = {});
+
+  absl::Status AddEndpoint(const EndpointSpec& spec);
+  absl::Status DeleteEndpoint(const std::string& name);
+  // All endpoints, or the one named (NOT_FOUND if it does not exist).
+  absl::StatusOr<std::vector<EndpointView>> ListEndpoints(const std::string& name = "") const;
+
+  // Creates the service or replaces its backend set.
+  absl::Status AddService(const ServiceSpec& spec);
+  absl::Status DeleteService(const VipKey& key);
+  std::vector<ServiceSpec> ListServices() const;
+
+  absl::Status SetPolicy(const std::string& endpoint, const PolicySpec& policy);
+  absl::StatusOr<PolicySpec> GetPolicy(const std::string& endpoint) const;
+  absl::Status ClearPolicy(const std::string& endpoint);
+  std::vector<RuleHits> PolicyStats() const;
+
+  // What an event's ids name: the endpoint (empty if gone) and the rule's
+  // position in that endpoint's rule list for the direction (-1 = none).
+  struct EventNames {
+    std::string endpoint;
+    int rule_index = -1;
+  };
+  EventNames NameEvent(uint32_t endpoint_id, uint32_t rule_id) const;
+
+  // Deletes connection-table entries idle longer than their timeout at
+  // `now_ns` (CLOCK_MONOTONIC, as bpf_ktime_get_coarse_ns).
+  absl::StatusOr<SweepResult> SweepConnections(uint64_t now_ns);
+
+ private:
+  struct Endpoint;
+  struct Service;
+  struct Policy;
+  Node(NodeDatapath* datapath, GracePeriod grace, ConntrackTimeouts timeouts);
+  absl::Status Restore();
+
+  NodeDatapath* datapath_;
+  GracePeriod grace_;
+  ConntrackTimeouts timeouts_;
+
+  mutable std::mutex mu_;   // one change at a time; guards everything below
+  std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;   // by name
+  std::map<VipKey, std::unique_ptr<Service>> services_;
+  IdAllocator endpoint_ids_;
+  IdAllocator policy_ids_;
+  IdAllocator rule_ids_;
+  IdAllocator service_ids_;
+  IdAllocator ring_ids_;
+  IdAllocator backend_ids_;
+};
+
+}  // namespace sluice::lb
