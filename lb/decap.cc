@@ -15,6 +15,7 @@
 #include "decap.skel.h"
 #include "lb/bpf_errors.h"
 #include "lb/status_macros.h"
+#include "lb/tc_attach.h"
 #include "sluice/shared.h"
 
 namespace sluice::lb {
@@ -22,22 +23,7 @@ namespace {
 
 // Our filter's place on the ingress hook; re-attaching replaces it, so a
 // restarted lbd neither duplicates it nor disturbs anyone else's filters.
-constexpr uint32_t kHandle = 0x5c1ce;
-constexpr uint32_t kPriority = 1;
-
-absl::Status AttachIngress(int prog_fd, const std::string& iface) {
-  int ifindex = if_nametoindex(iface.c_str());
-  if (!ifindex) return absl::NotFoundError(absl::StrCat("interface ", iface, " not found"));
-  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-  int err = bpf_tc_hook_create(&hook);
-  if (err && err != -EEXIST) {
-    return BpfStatus(err, absl::StrCat("creating the clsact qdisc on ", iface));
-  }
-  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE,
-              .handle = kHandle, .priority = kPriority);
-  return BpfStatus(bpf_tc_attach(&hook, &opts),
-                   absl::StrCat("attaching the decap program to ", iface));
-}
+constexpr TcFilterPlace kDecapPlace{BPF_TC_INGRESS, 0x5c1ce, 1};
 
 }  // namespace
 
@@ -57,7 +43,9 @@ absl::StatusOr<std::unique_ptr<Decap>> Decap::Attach(const std::vector<std::stri
   RETURN_IF_ERROR(BpfStatus(decap::load(d->skel_), "loading the decap program"));
   RETURN_IF_ERROR(d->RefreshLocalAddresses());
   for (const std::string& iface : ifaces) {
-    RETURN_IF_ERROR(AttachIngress(bpf_program__fd(d->skel_->progs.sluice_decap), iface));
+    int ifindex = if_nametoindex(iface.c_str());
+    if (!ifindex) return absl::NotFoundError(absl::StrCat("interface ", iface, " not found"));
+    RETURN_IF_ERROR(TcAttach(ifindex, kDecapPlace, bpf_program__fd(d->skel_->progs.sluice_decap)));
   }
   return d;
 }

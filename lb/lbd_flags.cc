@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lb/status_macros.h"
 
 namespace sluice::lb {
 namespace {
@@ -21,11 +22,15 @@ constexpr char kUsage[] = R"(usage: lbd [flags]
   --encap-src-v6 CIDR     outer IPv6 source prefix (default fd00:5c1c::/96)
   --max-vips N  --max-backends N  --ring-pool-entries N  --conntrack-entries N
   --max-prefixes N        blacklist prefixes per family
+  --node-conntrack-entries N   connection table of the node (tc) datapath (default 262144)
+  --ct-gc-interval S      seconds between sweeps of the node's connection table (default 10)
+  --ct-timeout-tcp S      idle timeout of an established TCP connection (default 21600)
+  --ct-timeout-udp S      idle timeout of a UDP flow (default 60)
 )";
 
 enum Opt {
   kIface = 1000, kDecap, kListen, kTlsCert, kTlsKey, kMetrics, kPinDir, kXdpMode, kSeed,
-  kEncap4, kEncap6, kMaxVips, kMaxBackends, kRingPool, kConntrack, kMaxPrefixes, kHelp,
+  kEncap4, kEncap6, kMaxVips, kMaxBackends, kRingPool, kConntrack, kMaxPrefixes, kNodeConntrack, kCtGc, kCtTcp, kCtUdp, kHelp,
 };
 
 absl::Status ParseUint(const char* flag, const char* text, uint32_t* out) {
@@ -33,6 +38,13 @@ absl::Status ParseUint(const char* flag, const char* text, uint32_t* out) {
     return absl::InvalidArgumentError(absl::StrCat("--", flag, ": '", text,
                                                    "' is not a positive number"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ParseSeconds(const char* flag, const char* text, uint64_t* out_ns) {
+  uint32_t seconds;
+  RETURN_IF_ERROR(ParseUint(flag, text, &seconds));
+  *out_ns = uint64_t{seconds} * 1'000'000'000;
   return absl::OkStatus();
 }
 
@@ -66,6 +78,10 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
       {"ring-pool-entries", required_argument, nullptr, kRingPool},
       {"conntrack-entries", required_argument, nullptr, kConntrack},
       {"max-prefixes", required_argument, nullptr, kMaxPrefixes},
+      {"node-conntrack-entries", required_argument, nullptr, kNodeConntrack},
+      {"ct-gc-interval", required_argument, nullptr, kCtGc},
+      {"ct-timeout-tcp", required_argument, nullptr, kCtTcp},
+      {"ct-timeout-udp", required_argument, nullptr, kCtUdp},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -106,6 +122,12 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
       case kRingPool: s = ParseUint("ring-pool-entries", optarg, &f.datapath.ring_pool_entries); break;
       case kConntrack: s = ParseUint("conntrack-entries", optarg, &f.datapath.conntrack_entries); break;
       case kMaxPrefixes: s = ParseUint("max-prefixes", optarg, &f.datapath.max_prefixes); break;
+      case kNodeConntrack:
+        s = ParseUint("node-conntrack-entries", optarg, &f.node.conntrack_entries);
+        break;
+      case kCtGc: s = ParseUint("ct-gc-interval", optarg, &f.ct_gc_interval_s); break;
+      case kCtTcp: s = ParseSeconds("ct-timeout-tcp", optarg, &f.ct_timeouts.tcp_established_ns); break;
+      case kCtUdp: s = ParseSeconds("ct-timeout-udp", optarg, &f.ct_timeouts.udp_ns); break;
       case kHelp: return absl::CancelledError(kUsage);
       default:
         return absl::InvalidArgumentError(
@@ -113,6 +135,7 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
     }
     if (!s.ok()) return s;
   }
+  f.node.pin_dir = f.datapath.pin_dir + "/node";
   if (optind < argc) {
     return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", argv[optind], "'"));
   }

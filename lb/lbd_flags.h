@@ -7,6 +7,8 @@
 
 #include "absl/status/statusor.h"
 #include "lb/load_balancer.h"
+#include "lb/node/node.h"
+#include "lb/node/node_datapath.h"
 #include "lb/xdp_datapath.h"
 
 namespace sluice::lb {
@@ -14,6 +16,9 @@ namespace sluice::lb {
 struct LbdFlags {
   XdpDatapathOptions datapath;               // --iface, --pin-dir, --xdp-mode, sizes
   LoadBalancerOptions lb;                    // --hash-seed, --encap-src-v4/v6
+  NodeDatapathOptions node;                  // the node (tc) datapath: <pin-dir>/node
+  ConntrackTimeouts ct_timeouts;             // --ct-timeout-*
+  uint32_t ct_gc_interval_s = 10;            // --ct-gc-interval
   std::vector<std::string> decap_ifaces;     // --decap-iface
   std::string listen = "unix:/run/sluice/lbd.sock";
   std::string metrics;                       // --metrics HOST:PORT; empty = off

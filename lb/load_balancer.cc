@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "lb/bpf_errors.h"
 #include "lb/maglev.h"
+#include "lb/percpu_counters.h"
 #include "lb/status_macros.h"
 
 namespace sluice::lb {
@@ -127,7 +128,7 @@ absl::Status LoadBalancer::AddVip(const VipKey& key, HashMode hash, uint32_t rin
     return ring.status();
   }
   vip.ring_offset = *ring;
-  ResetCounter(datapath_->vip_counters_fd(), vip.vip_id);
+  ResetPerCpuCounter(datapath_->vip_counters_fd(), vip.vip_id).IgnoreError();
 
   std::vector<TableOp> ops = {VipOp(vip)};
   if (!HasVipOn(key.address)) ops.push_back(VipAddressOp(key.address, false));
@@ -237,11 +238,6 @@ absl::Status LoadBalancer::ClearBackend(uint32_t id) {
                    "clearing a backend");
 }
 
-void LoadBalancer::ResetCounter(int map_fd, uint32_t id) {
-  std::vector<sluice_counter> zeros(libbpf_num_possible_cpus());
-  bpf_map_update_elem(map_fd, &id, zeros.data(), BPF_ANY);
-}
-
 absl::Status LoadBalancer::CommitRing(VipEntry& vip, const std::function<void()>& after_flip) {
   uint32_t old_offset = vip.ring_offset;
   ASSIGN_OR_RETURN(uint32_t offset, WriteRing(vip));
@@ -288,7 +284,7 @@ absl::Status LoadBalancer::AddBackend(const VipKey& key, const IpAddress& addres
   ASSIGN_OR_RETURN(uint32_t id, backend_ids_.Allocate());
   BackendEntry b{address, weight, id};
   next_hops_[id] = Resolve(address);
-  ResetCounter(datapath_->backend_counters_fd(), id);
+  ResetPerCpuCounter(datapath_->backend_counters_fd(), id).IgnoreError();
 
   // Live before the commit (nothing references the id yet), committed after.
   absl::Status status = WriteBackend(vip, b, 0);

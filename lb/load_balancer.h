@@ -106,7 +106,6 @@ class LoadBalancer {
   absl::StatusOr<VipEntry*> FindVip(const VipKey& key);   // NOT_FOUND names it
   static absl::StatusOr<BackendEntry*> FindBackend(VipEntry& vip, const IpAddress& address);
   BlacklistCounts Counts() const;
-  void ResetCounter(int map_fd, uint32_t id);
 
   XdpDatapath* datapath_;
   GenerationalTables tables_;

@@ -24,4 +24,12 @@ absl::StatusOr<sluice_counter> ReadPerCpuCounter(int map_fd, uint32_t key) {
   return sum;
 }
 
+absl::Status ResetPerCpuCounter(int map_fd, uint32_t key) {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return BpfStatus(cpus, "counting possible CPUs");
+  std::vector<sluice_counter> zeros(cpus);
+  return BpfStatus(bpf_map_update_elem(map_fd, &key, zeros.data(), BPF_ANY),
+                   absl::StrCat("resetting counter ", key));
+}
+
 }  // namespace sluice::lb

@@ -12,4 +12,7 @@ namespace sluice::lb {
 // over every possible CPU.
 absl::StatusOr<sluice_counter> ReadPerCpuCounter(int map_fd, uint32_t key);
 
+// Zeroes that key on every CPU (before an id is reused).
+absl::Status ResetPerCpuCounter(int map_fd, uint32_t key);
+
 }  // namespace sluice::lb

@@ -37,7 +37,11 @@ struct SweepResult {
 
 class Node {
  public:
+  // Max backends of one service (each needs some of the 1021 table entries).
+  static constexpr size_t kMaxServiceBackends = 256;
+
   static absl::StatusOr<std::unique_ptr<Node>> Create(NodeDatapath* datapath, GracePeriod grace,
+                                                      uint32_t hash_seed,
                                                       ConntrackTimeouts timeouts = {});
 
   absl::Status AddEndpoint(const EndpointSpec& spec);
@@ -68,19 +72,62 @@ class Node {
   absl::StatusOr<SweepResult> SweepConnections(uint64_t now_ns);
 
  private:
-  struct Endpoint;
-  struct Service;
-  struct Policy;
-  Node(NodeDatapath* datapath, GracePeriod grace, ConntrackTimeouts timeouts);
+  // One direction's rules as installed: `policy_id` keys its trie entries.
+  struct InstalledPolicy {
+    uint32_t policy_id = 0;
+    std::vector<PolicyRuleSpec> rules;
+    std::vector<uint32_t> rule_ids;     // rule_ids[i]: counter of rules[i]
+    std::vector<IpPrefix> prefixes;     // its trie entries
+  };
+  struct Endpoint {
+    EndpointSpec spec;
+    uint32_t ifindex = 0;
+    uint32_t endpoint_id = 0;
+    std::optional<InstalledPolicy> policy[2];   // by Direction
+  };
+  struct ServiceBackend {
+    ServiceBackendSpec spec;
+    uint32_t id = 0;                    // index of svc_backends
+  };
+  struct Service {
+    VipKey key;
+    uint32_t svc_id = 0;
+    uint32_t ring_id = 0;
+    std::vector<ServiceBackend> backends;
+  };
+
+  Node(NodeDatapath* datapath, GracePeriod grace, uint32_t hash_seed,
+       ConntrackTimeouts timeouts);
   absl::Status Restore();
+  absl::Status RestoreEndpoints();
+  absl::Status RestoreServices();
+  absl::StatusOr<InstalledPolicy> RestorePolicy(uint32_t policy_id, Direction direction,
+                                                std::map<uint32_t, bool>* seen_rules);
+  absl::Status PurgeUnreferencedPolicy();
+
+  absl::StatusOr<Endpoint*> FindEndpoint(const std::string& name) const;
+  absl::Status WriteEndpoint(const Endpoint& ep);
+  // Installs `rules` under a fresh policy id (not yet referenced by packets).
+  absl::StatusOr<InstalledPolicy> InstallPolicy(const std::vector<PolicyRuleSpec>& rules,
+                                                Direction direction);
+  // Removes an installed policy no packet can reach any more.
+  void RemovePolicy(const InstalledPolicy& policy);
+  // Points the endpoint at `next` (one element update), waits until no
+  // packet uses the old policies, then removes them.
+  absl::Status SwitchPolicy(Endpoint& ep, std::optional<InstalledPolicy> next[2]);
+
+  absl::StatusOr<uint32_t> WriteRing(const Service& svc);
+  absl::Status WriteServiceBackend(const Service& svc, const ServiceBackend& b, uint8_t flags);
+  void ClearServiceBackend(uint32_t id);
 
   NodeDatapath* datapath_;
   GracePeriod grace_;
   ConntrackTimeouts timeouts_;
+  uint32_t hash_seed_;
 
   mutable std::mutex mu_;   // one change at a time; guards everything below
   std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;   // by name
-  std::map<VipKey, std::unique_ptr<Service>> services_;
+  std::map<VipKey, Service> services_;
   IdAllocator endpoint_ids_;
   IdAllocator policy_ids_;
   IdAllocator rule_ids_;

@@ -1,0 +1,175 @@
+// Node: rebuilding the model from the pinned maps when lbd restarts (there
+// is no state file: the maps are the truth), and re-attaching the freshly
+// loaded programs in place of the old ones (a tc filter replace: no gap).
+#include <bpf/bpf.h>
+#include <net/if.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "lb/bpf_errors.h"
+#include "lb/node/node.h"
+#include "lb/node/policy_compiler.h"
+#include "lb/status_macros.h"
+
+namespace sluice::lb {
+namespace {
+
+// Every key of a hash map (the maps restored here are small).
+template <typename Key>
+std::vector<Key> Keys(int fd) {
+  std::vector<Key> keys;
+  Key key{}, next{};
+  const Key* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    keys.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  return keys;
+}
+
+PolicyRuleSpec RuleFromSpec(const sluice_policy_rule_spec& v) {
+  PolicyRuleSpec r;
+  r.action = static_cast<RuleAction>(v.action);
+  if (v.family != SLUICE_FAMILY_NONE) {
+    IpPrefix p;
+    p.address = IpAddress::FromWords(v.family == SLUICE_FAMILY_V4 ? AF_INET : AF_INET6, v.addr);
+    p.length = v.prefixlen;
+    r.peer = p;
+  }
+  r.proto = v.proto;
+  r.port_min = v.port_min;
+  r.port_max = v.port_max;
+  return r;
+}
+
+}  // namespace
+
+absl::Status Node::Restore() {
+  RETURN_IF_ERROR(RestoreEndpoints());
+  RETURN_IF_ERROR(PurgeUnreferencedPolicy());
+  return RestoreServices();
+}
+
+absl::StatusOr<Node::InstalledPolicy> Node::RestorePolicy(uint32_t policy_id, Direction direction,
+                                                          std::map<uint32_t, bool>* seen_rules) {
+  std::vector<std::pair<sluice_policy_rule_spec, uint32_t>> found;
+  for (uint32_t rule_id : Keys<uint32_t>(datapath_->policy_rule_specs_fd())) {
+    sluice_policy_rule_spec v;
+    if (bpf_map_lookup_elem(datapath_->policy_rule_specs_fd(), &rule_id, &v)) continue;
+    if (v.policy_id != policy_id || v.direction != static_cast<uint8_t>(direction)) continue;
+    found.emplace_back(v, rule_id);
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first.index < b.first.index; });
+  InstalledPolicy policy;
+  policy.policy_id = policy_id;
+  policy_ids_.Reserve(policy_id);
+  for (const auto& [v, rule_id] : found) {
+    policy.rules.push_back(RuleFromSpec(v));
+    policy.rule_ids.push_back(rule_id);
+    rule_ids_.Reserve(rule_id);
+    (*seen_rules)[rule_id] = true;
+  }
+  ASSIGN_OR_RETURN(std::vector<PolicyTrieEntry> entries,
+                   CompilePolicy(policy.rules, policy.rule_ids));
+  for (const PolicyTrieEntry& e : entries) policy.prefixes.push_back(e.prefix);
+  return policy;
+}
+
+absl::Status Node::RestoreEndpoints() {
+  std::map<uint32_t, bool> seen_rules;
+  for (uint32_t ifindex : Keys<uint32_t>(datapath_->endpoints_fd())) {
+    sluice_endpoint v;
+    if (bpf_map_lookup_elem(datapath_->endpoints_fd(), &ifindex, &v)) continue;
+    auto ep = std::make_unique<Endpoint>();
+    ep->ifindex = ifindex;
+    ep->endpoint_id = v.endpoint_id;
+    ep->spec.name.assign(v.name, strnlen(v.name, sizeof(v.name)));
+    char iface[IF_NAMESIZE] = {};
+    ep->spec.iface = if_indextoname(ifindex, iface) ? iface : "";
+    if (v.ip4) ep->spec.ipv4 = IpAddress::FromWords(AF_INET, &v.ip4);
+    if (v.ip6[0] | v.ip6[1] | v.ip6[2] | v.ip6[3]) {
+      ep->spec.ipv6 = IpAddress::FromWords(AF_INET6, v.ip6);
+    }
+    endpoint_ids_.Reserve(v.endpoint_id);
+    for (Direction d : {Direction::kIngress, Direction::kEgress}) {
+      uint32_t policy_id = v.policy_id[static_cast<int>(d)];
+      if (!policy_id) continue;
+      ASSIGN_OR_RETURN(ep->policy[static_cast<int>(d)], RestorePolicy(policy_id, d, &seen_rules));
+    }
+    // The veth may be gone with its workload; the endpoint stays listed
+    // (with no interface) until it is deleted.
+    if (!ep->spec.iface.empty()) RETURN_IF_ERROR(datapath_->Attach(ifindex));
+    endpoints_.emplace(ep->spec.name, std::move(ep));
+  }
+  // Rules of a policy change that was interrupted before its switch.
+  for (uint32_t rule_id : Keys<uint32_t>(datapath_->policy_rule_specs_fd())) {
+    if (!seen_rules.count(rule_id)) bpf_map_delete_elem(datapath_->policy_rule_specs_fd(), &rule_id);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Node::PurgeUnreferencedPolicy() {
+  std::set<uint32_t> referenced;
+  for (const auto& [name, ep] : endpoints_) {
+    for (const auto& policy : ep->policy) {
+      if (policy) referenced.insert(policy->policy_id);
+    }
+  }
+  for (const sluice_policy_key& key : Keys<sluice_policy_key>(datapath_->policy_fd())) {
+    if (!referenced.count(key.policy_id)) bpf_map_delete_elem(datapath_->policy_fd(), &key);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Node::RestoreServices() {
+  std::map<uint32_t, Service*> by_id;
+  std::set<uint32_t> rings_in_use;
+  for (const sluice_vip_key& key : Keys<sluice_vip_key>(datapath_->services_fd())) {
+    sluice_service v;
+    if (bpf_map_lookup_elem(datapath_->services_fd(), &key, &v)) continue;
+    Service& svc = services_[VipKey::FromBpf(key)];
+    svc.key = VipKey::FromBpf(key);
+    svc.svc_id = v.svc_id;
+    svc.ring_id = v.ring_id;
+    service_ids_.Reserve(v.svc_id);
+    ring_ids_.Reserve(v.ring_id);
+    rings_in_use.insert(v.ring_id);
+    by_id[v.svc_id] = &svc;
+  }
+  for (uint32_t ring_id : Keys<uint32_t>(datapath_->svc_rings_fd())) {
+    if (!rings_in_use.count(ring_id)) bpf_map_delete_elem(datapath_->svc_rings_fd(), &ring_id);
+  }
+  for (uint32_t id = 0; id < datapath_->options().max_service_backends; ++id) {
+    sluice_svc_backend v;
+    if (bpf_map_lookup_elem(datapath_->svc_backends_fd(), &id, &v)) continue;
+    if (!(v.flags & SLUICE_BACKEND_LIVE)) continue;
+    auto it = by_id.find(v.svc_id);
+    Service* svc = it == by_id.end() ? nullptr : it->second;
+    bool committed = v.flags & SLUICE_BACKEND_COMMITTED;
+    if (svc && !committed) {
+      // Written by a change interrupted before or after its switch: it
+      // belongs to the service only if the table in use names it.
+      sluice_svc_ring ring;
+      committed = bpf_map_lookup_elem(datapath_->svc_rings_fd(), &svc->ring_id, &ring) == 0 &&
+                  std::count(std::begin(ring.backend), std::end(ring.backend), id) > 0;
+    }
+    if (!svc || !committed) {
+      sluice_svc_backend empty{};
+      bpf_map_update_elem(datapath_->svc_backends_fd(), &id, &empty, BPF_ANY);
+      continue;
+    }
+    ServiceBackendSpec spec;
+    spec.address = IpAddress::FromWords(v.family == SLUICE_FAMILY_V4 ? AF_INET : AF_INET6, v.addr);
+    spec.port = ntohs(v.port);
+    spec.weight = v.weight;
+    svc->backends.push_back({spec, id});
+    backend_ids_.Reserve(id);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::lb
