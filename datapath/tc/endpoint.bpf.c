@@ -130,16 +130,32 @@ static __always_inline int parse_skb(struct ctx *c)
 	return 0;
 }
 
-/* Neighbour discovery must always flow, whatever the policy says. */
+#define ND_ROUTER_SOLICIT 133
+#define ND_ROUTER_ADVERT 134
+#define ND_NEIGHBOUR_SOLICIT 135
+#define ND_NEIGHBOUR_ADVERT 136
+#define ND_REDIRECT 137
+
+/* Neighbour discovery must always flow, whatever the policy says: address
+ * resolution both ways, router discovery and redirects only towards the
+ * workload (a workload does not get to advertise itself as a router). A
+ * later fragment has no ICMPv6 header, whatever its first bytes say. */
 static __always_inline int is_neighbour_discovery(const struct ctx *c)
 {
 	void *data = (void *)(long)c->skb->data;
 	void *data_end = (void *)(long)c->skb->data_end;
 	struct icmp6hdr *ih = data + (c->pkt.l4_off & 0x3fff);
+	__u8 type;
 
-	if (c->pkt.flow.proto != IPPROTO_ICMPV6 || (void *)(ih + 1) > data_end)
+	if (c->pkt.flow.proto != IPPROTO_ICMPV6 || c->pkt.frag != SLUICE_NOT_FRAGMENT ||
+	    (void *)(ih + 1) > data_end)
 		return 0;
-	return ih->icmp6_type >= 133 && ih->icmp6_type <= 137;
+	type = ih->icmp6_type;
+	if (type == ND_ROUTER_SOLICIT || type == ND_NEIGHBOUR_SOLICIT ||
+	    type == ND_NEIGHBOUR_ADVERT)
+		return 1;
+	return c->direction == SLUICE_INGRESS &&
+	       (type == ND_ROUTER_ADVERT || type == ND_REDIRECT);
 }
 
 /* An ICMP error about a known connection (either orientation) is related to
@@ -157,6 +173,11 @@ static __always_inline int handle_icmp_error(struct ctx *c, int rev_nat_allowed,
 	__builtin_memset(&quoted, 0, sizeof(quoted));
 	err = icmp_error_flow(data, data_end, &c->pkt, &quoted);
 	if (err <= 0)
+		return 0;
+	/* An error goes to the sender of the packet it quotes (quoted.dst,
+	 * the flow being reversed); anything else is judged like any packet,
+	 * or a workload could smuggle ICMP past its egress policy. */
+	if (!addr_equal(c->pkt.flow.dst, quoted.dst))
 		return 0;
 	/* icmp_error_flow answers with the quoted packet reversed; reversing
 	 * again gives the quoted packet as it was sent. */
@@ -294,10 +315,19 @@ static __always_inline int handle_service(struct ctx *c,
 	ct_key_of(&svc_key, &c->pkt.flow, SLUICE_CT_SERVICE);
 	b = service_backend(c, svc, &svc_key, &backend_id, &created);
 	if (!b) {
+		/* The reject rewrites the packet: report it first. */
+		struct event_info info = {
+			.type = SLUICE_EVENT_DROP,
+			.reason = SLUICE_DROP_SERVICE_NO_BACKEND,
+			.direction = c->direction,
+			.endpoint_id = c->ep->endpoint_id,
+		};
+
+		report_event(c->skb, &info, &c->pkt.flow);
 		counter_add(&node_drops, SLUICE_DROP_SERVICE_NO_BACKEND, c->pkt.len);
 		action = send_reject(c->skb, &c->pkt);
-		if (action < 0)
-			return drop(c, SLUICE_DROP_NAT_FAILED, 0);
+		if (action < 0)   /* options or extension headers: drop quietly */
+			return tc_exit(SLUICE_NODE_DROP, TC_ACT_SHOT, c->pkt.len);
 		node_count(SLUICE_NODE_CTR_REJECT_SENT, c->pkt.len);
 		return tc_exit(SLUICE_NODE_REDIRECT, action, c->pkt.len);
 	}

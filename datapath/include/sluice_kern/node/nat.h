@@ -59,8 +59,10 @@ static __always_inline int nat_addr(struct __sk_buff *skb, __u32 l3_off,
 	if (c.off) {
 		__s64 diff = bpf_csum_diff((__be32 *)from, 16, (__be32 *)to, 16, 0);
 
+		/* BPF_F_IPV6 keeps skb->csum right for CHECKSUM_COMPLETE
+		 * IPv6 packets (kernel 6.16+, which we require). */
 		if (bpf_l4_csum_replace(skb, c.off, 0, diff,
-					c.flags | BPF_F_PSEUDO_HDR))
+					c.flags | BPF_F_PSEUDO_HDR | BPF_F_IPV6))
 			return -1;
 	}
 	return bpf_skb_store_bytes(skb, off, to, 16, 0);

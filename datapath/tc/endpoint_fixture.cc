@@ -1,0 +1,320 @@
+#include "datapath/tc/endpoint_fixture.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "datapath/testing/prog_test_run.h"
+#include "endpoint.skel.h"
+#include "lb/counter_names.h"
+#include "lb/percpu_counters.h"
+
+namespace sluice::testing {
+namespace {
+
+template <size_t N>
+std::array<sluice_counter, N> Minus(const std::array<sluice_counter, N>& a,
+                                    const std::array<sluice_counter, N>& b) {
+  std::array<sluice_counter, N> out{};
+  for (size_t i = 0; i < N; ++i) {
+    out[i].packets = a[i].packets - b[i].packets;
+    out[i].bytes = a[i].bytes - b[i].bytes;
+  }
+  return out;
+}
+
+template <size_t N>
+std::string NamesOfMoved(const std::array<sluice_counter, N>& counters,
+                         const char* (*name)(uint32_t)) {
+  std::vector<std::string> moved;
+  for (uint32_t i = 0; i < N; ++i) {
+    if (counters[i].packets == 0) continue;
+    std::string n = name(i);
+    if (counters[i].packets != 1) absl::StrAppend(&n, "x", counters[i].packets);
+    moved.push_back(n);
+  }
+  return absl::StrJoin(moved, " ");
+}
+
+template <size_t N>
+void ReadAll(bpf_map* map, std::array<sluice_counter, N>& out) {
+  for (uint32_t i = 0; i < N; ++i) {
+    auto c = lb::ReadPerCpuCounter(bpf_map__fd(map), i);
+    if (!c.ok()) {
+      ADD_FAILURE() << bpf_map__name(map) << ": " << c.status();
+      return;
+    }
+    out[i] = *c;
+  }
+}
+
+void Update(bpf_map* map, const void* key, const void* value,
+            const char* what) {
+  int err = bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY);
+  EXPECT_EQ(err, 0) << what << " in " << bpf_map__name(map) << ": "
+                    << strerror(errno);
+}
+
+uint8_t FamilyOf(const IpAddress& addr) {
+  return addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
+}
+
+sluice_policy_rule Rule(uint32_t rule_id, uint8_t action, uint8_t proto,
+                        uint16_t port_min, uint16_t port_max) {
+  sluice_policy_rule r{};
+  r.rule_id = rule_id;
+  r.port_min = port_min;
+  r.port_max = port_max;
+  r.proto = proto;
+  r.action = action;
+  return r;
+}
+
+int CollectEvent(void* ctx, void* data, size_t size) {
+  auto* events = static_cast<std::vector<sluice_event>*>(ctx);
+  sluice_event e{};
+  EXPECT_EQ(size, sizeof(e)) << "event record size";
+  std::memcpy(&e, data, std::min(size, sizeof(e)));
+  events->push_back(e);
+  return 0;
+}
+
+}  // namespace
+
+NodeCounts operator-(const NodeCounts& a, const NodeCounts& b) {
+  return {Minus(a.ctr, b.ctr), Minus(a.drops, b.drops),
+          Minus(a.verdicts, b.verdicts)};
+}
+
+std::string Moved(const NodeCounts& d) {
+  return NamesOfMoved(d.ctr, lb::NodeCounterName);
+}
+std::string DropReasons(const NodeCounts& d) {
+  return NamesOfMoved(d.drops, lb::DropReasonName);
+}
+std::string Verdicts(const NodeCounts& d) {
+  return NamesOfMoved(d.verdicts, lb::NodeVerdictName);
+}
+
+sluice_flow_key FlowKey(const IpAddress& src, uint16_t sport,
+                        const IpAddress& dst, uint16_t dport, uint8_t proto) {
+  sluice_flow_key k{};
+  std::memcpy(k.src, src.bytes.data(), src.size());
+  std::memcpy(k.dst, dst.bytes.data(), dst.size());
+  k.sport = htons(sport);
+  k.dport = htons(dport);
+  k.proto = proto;
+  k.family = FamilyOf(src);
+  return k;
+}
+
+sluice_ct_key CtKey(const IpAddress& src, uint16_t sport, const IpAddress& dst,
+                    uint16_t dport, uint8_t proto, uint8_t kind) {
+  const sluice_flow_key f = FlowKey(src, sport, dst, dport, proto);
+  sluice_ct_key k{};
+  std::memcpy(k.src, f.src, sizeof(k.src));
+  std::memcpy(k.dst, f.dst, sizeof(k.dst));
+  k.sport = f.sport;
+  k.dport = f.dport;
+  k.proto = f.proto;
+  k.family = f.family;
+  k.kind = kind;
+  return k;
+}
+
+sluice_endpoint MakeEndpoint(uint32_t endpoint_id, const IpAddress& ip4,
+                             const IpAddress& ip6, uint32_t ingress_policy,
+                             uint32_t egress_policy) {
+  sluice_endpoint ep{};
+  ep.endpoint_id = endpoint_id;
+  ep.policy_id[SLUICE_INGRESS] = ingress_policy;
+  ep.policy_id[SLUICE_EGRESS] = egress_policy;
+  std::memcpy(&ep.ip4, ip4.bytes.data(), 4);
+  std::memcpy(ep.ip6, ip6.bytes.data(), 16);
+  std::snprintf(ep.name, sizeof(ep.name), "endpoint-%u", endpoint_id);
+  return ep;
+}
+
+sluice_policy_rule Allow(uint32_t rule_id, uint8_t proto, uint16_t port_min,
+                         uint16_t port_max) {
+  return Rule(rule_id, SLUICE_POLICY_ALLOW, proto, port_min, port_max);
+}
+
+sluice_policy_rule Deny(uint32_t rule_id, uint8_t proto, uint16_t port_min,
+                        uint16_t port_max) {
+  return Rule(rule_id, SLUICE_POLICY_DENY, proto, port_min, port_max);
+}
+
+void EndpointTest::SetUp() {
+  if (geteuid() != 0) {
+    GTEST_SKIP() << "needs root: loading BPF programs and BPF_PROG_TEST_RUN "
+                    "need CAP_BPF + CAP_NET_ADMIN";
+  }
+  skel_ = endpoint::open();
+  ASSERT_NE(skel_, nullptr)
+      << "opening the endpoint object: " << strerror(errno);
+  const auto& m = skel_->maps;
+  const std::pair<bpf_map*, uint32_t> sizes[] = {
+      {m.conntrack, kTestConntrackEntries},
+      {m.endpoints, kTestTableEntries},
+      {m.services, kTestTableEntries},
+      {m.svc_rings, kTestTableEntries},
+      {m.svc_backends, kTestTableEntries},
+      {m.policy, kTestTableEntries},
+      {m.rule_specs, kTestTableEntries},
+      {m.rule_counters, kTestTableEntries},
+  };
+  for (const auto& [map, entries] : sizes) {
+    ASSERT_EQ(bpf_map__set_max_entries(map, entries), 0) << bpf_map__name(map);
+  }
+  int err = endpoint::load(skel_);
+  if (err == -EPERM) {
+    GTEST_SKIP() << "the kernel refused to load BPF (EPERM): no CAP_BPF here";
+  }
+  ASSERT_EQ(err, 0) << "loading endpoint: " << strerror(-err);
+  events_ = ring_buffer__new(bpf_map__fd(m.events), CollectEvent,
+                             &pending_events_, nullptr);
+  ASSERT_NE(events_, nullptr) << "ring buffer: " << strerror(errno);
+  sluice_node_config cfg{};
+  cfg.hash_seed = kTestHashSeed;
+  uint32_t zero = 0;
+  Update(m.node_config, &zero, &cfg, "node config");
+}
+
+void EndpointTest::TearDown() {
+  if (events_) ring_buffer__free(events_);
+  if (skel_) endpoint::destroy(skel_);
+  events_ = nullptr;
+  skel_ = nullptr;
+}
+
+void EndpointTest::PutEndpoint(const sluice_endpoint& ep) {
+  Update(skel_->maps.endpoints, &kTestIfindex, &ep, "endpoint");
+}
+
+void EndpointTest::RemoveEndpoint() {
+  EXPECT_EQ(
+      bpf_map_delete_elem(bpf_map__fd(skel_->maps.endpoints), &kTestIfindex), 0)
+      << strerror(errno);
+}
+
+void EndpointTest::PutService(const IpAddress& addr, uint16_t port,
+                              uint8_t proto, uint32_t svc_id,
+                              uint32_t ring_id) {
+  sluice_vip_key k{};
+  std::memcpy(k.addr, addr.bytes.data(), addr.size());
+  k.port = htons(port);
+  k.proto = proto;
+  k.family = FamilyOf(addr);
+  const sluice_service svc{svc_id, ring_id};
+  Update(skel_->maps.services, &k, &svc, "service");
+}
+
+void EndpointTest::PutRing(uint32_t ring_id,
+                           const std::vector<uint32_t>& backend_ids) {
+  sluice_svc_ring ring{};
+  for (uint32_t i = 0; i < SLUICE_SVC_RING_SIZE; ++i) {
+    ring.backend[i] = backend_ids[i % backend_ids.size()];
+  }
+  Update(skel_->maps.svc_rings, &ring_id, &ring, "ring");
+}
+
+void EndpointTest::PutBackend(uint32_t id, const IpAddress& addr, uint16_t port,
+                              uint32_t svc_id, uint8_t flags) {
+  sluice_svc_backend b{};
+  std::memcpy(b.addr, addr.bytes.data(), addr.size());
+  b.port = htons(port);
+  b.family = FamilyOf(addr);
+  b.flags = flags;
+  b.svc_id = svc_id;
+  b.weight = 100;
+  Update(skel_->maps.svc_backends, &id, &b, "backend");
+}
+
+void EndpointTest::PutPolicy(uint32_t policy_id, const IpAddress& prefix,
+                             uint32_t bits,
+                             const std::vector<sluice_policy_rule>& rules) {
+  ASSERT_LE(rules.size(), SLUICE_POLICY_MAX_RULES);
+  sluice_policy_key k{};
+  k.prefixlen = SLUICE_POLICY_KEY_FIXED_BITS + bits;
+  k.policy_id = policy_id;
+  k.family = FamilyOf(prefix);
+  std::memcpy(k.addr, prefix.bytes.data(), prefix.size());
+  sluice_policy_entry e{};
+  e.count = rules.size();
+  std::copy(rules.begin(), rules.end(), e.rules);
+  Update(skel_->maps.policy, &k, &e, "policy entry");
+}
+
+NodeCounts EndpointTest::ReadCounts() {
+  NodeCounts c;
+  ReadAll(skel_->maps.node_counters, c.ctr);
+  ReadAll(skel_->maps.node_drops, c.drops);
+  ReadAll(skel_->maps.node_verdicts, c.verdicts);
+  return c;
+}
+
+sluice_counter EndpointTest::RuleCounter(uint32_t rule_id) {
+  auto c =
+      lb::ReadPerCpuCounter(bpf_map__fd(skel_->maps.rule_counters), rule_id);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? *c : sluice_counter{};
+}
+
+absl::optional<sluice_ct_entry> EndpointTest::Conntrack(
+    const sluice_ct_key& key) {
+  sluice_ct_entry e{};
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.conntrack), &key, &e)) {
+    return absl::nullopt;
+  }
+  return e;
+}
+
+std::vector<sluice_event> EndpointTest::TakeEvents() {
+  int n = ring_buffer__consume(events_);
+  EXPECT_GE(n, 0) << "ring_buffer__consume: " << strerror(-n);
+  std::vector<sluice_event> events;
+  events.swap(pending_events_);
+  return events;
+}
+
+TcRun EndpointTest::FromEndpoint(const std::vector<uint8_t>& frame,
+                                 uint32_t repeat) {
+  return Run(bpf_program__fd(skel_->progs.sluice_from_endpoint), frame, 0,
+             repeat);
+}
+
+TcRun EndpointTest::ToEndpoint(const std::vector<uint8_t>& frame,
+                               uint32_t mark) {
+  return Run(bpf_program__fd(skel_->progs.sluice_to_endpoint), frame, mark, 1);
+}
+
+TcRun EndpointTest::Run(int prog_fd, const std::vector<uint8_t>& frame,
+                        uint32_t mark, uint32_t repeat) {
+  TcRun run;
+  NodeCounts before = ReadCounts();
+  __sk_buff skb{};
+  skb.ifindex = kTestIfindex;
+  skb.mark = mark;
+  auto result = RunSkbProg(prog_fd, frame, skb, repeat);
+  if (!result.ok()) {
+    ADD_FAILURE() << "BPF_PROG_TEST_RUN on a " << frame.size()
+                  << "-byte frame: " << result.status();
+    return run;
+  }
+  run.verdict = result->verdict;
+  run.out = std::move(result->packet);
+  run.mark = skb.mark;
+  run.delta = ReadCounts() - before;
+  return run;
+}
+
+}  // namespace sluice::testing
