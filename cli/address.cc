@@ -22,7 +22,48 @@ bool Pton(int family, absl::string_view text) {
   return inet_pton(family, buf, out) == 1;
 }
 
-// Decimal digits only (SimpleAtoi would also take "+5" and " 5").
+constexpr uint32_t kMaxPort = 65535;
+constexpr uint32_t kMaxWeight = 65535;
+
+// How one kind of argument writes an address and port, for messages.
+struct HostPortSyntax {
+  absl::string_view want;      // the whole argument's form, with examples
+  absl::string_view v6_form;   // how an IPv6 address is written in it
+  uint32_t min_port;
+};
+
+// "IPV4:PORT" or "[IPV6]:PORT". The error says why, not which argument.
+absl::Status ParseHostPort(absl::string_view hostport, const HostPortSyntax& syntax,
+                           std::string* address, uint32_t* port) {
+  auto bad = [](auto&&... why) { return absl::InvalidArgumentError(absl::StrCat(why...)); };
+  absl::string_view ip, port_text;
+  if (!hostport.empty() && hostport.front() == '[') {
+    size_t close = hostport.find(']');
+    if (close == absl::string_view::npos) return bad("missing ']'");
+    ip = hostport.substr(1, close - 1);
+    absl::string_view rest = hostport.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') return bad("missing port (", syntax.want, ")");
+    port_text = rest.substr(1);
+    if (!IsIpv6(ip)) return bad("'", ip, "' is not an IPv6 address");
+  } else {
+    size_t colon = hostport.rfind(':');
+    if (colon == absl::string_view::npos) return bad("missing port (", syntax.want, ")");
+    ip = hostport.substr(0, colon);
+    port_text = hostport.substr(colon + 1);
+    if (ip.find(':') != absl::string_view::npos) {
+      return bad("an IPv6 address needs brackets: ", syntax.v6_form);
+    }
+    if (!IsIpv4(ip)) return bad("'", ip, "' is not an IP address");
+  }
+  if (!ParseDecimal(port_text, port) || *port < syntax.min_port || *port > kMaxPort) {
+    return bad("port '", port_text, "' is not a number in ", syntax.min_port, "..", kMaxPort);
+  }
+  *address = std::string(ip);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 bool ParseDecimal(absl::string_view text, uint32_t* out) {
   if (text.empty() || text.size() > 10) return false;
   for (char c : text) {
@@ -30,12 +71,6 @@ bool ParseDecimal(absl::string_view text, uint32_t* out) {
   }
   return absl::SimpleAtoi(text, out);
 }
-
-absl::Status BadVip(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("bad VIP '", text, "': ", why));
-}
-
-}  // namespace
 
 bool IsIpv4(absl::string_view text) { return Pton(AF_INET, text); }
 bool IsIpv6(absl::string_view text) { return Pton(AF_INET6, text); }
@@ -52,11 +87,16 @@ bool IsPrefix(absl::string_view text) {
 }
 
 absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text) {
-  constexpr absl::string_view kWant = "want ADDRESS:PORT/tcp|udp, e.g. 10.0.0.10:80/tcp or [2001:db8::10]:443/udp";
+  static constexpr HostPortSyntax kSyntax = {
+      "want ADDRESS:PORT/tcp|udp, e.g. 10.0.0.10:80/tcp or [2001:db8::10]:443/udp",
+      "[ADDRESS]:PORT/PROTO", 0};
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("bad VIP '", text, "': ", why));
+  };
   sluice::v1::Vip vip;
   size_t slash = text.rfind('/');
   if (slash == absl::string_view::npos) {
-    return BadVip(text, absl::StrCat("missing protocol (", kWant, ")"));
+    return bad(absl::StrCat("missing protocol (", kSyntax.want, ")"));
   }
   absl::string_view proto = text.substr(slash + 1);
   if (absl::EqualsIgnoreCase(proto, "tcp")) {
@@ -64,44 +104,47 @@ absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text) {
   } else if (absl::EqualsIgnoreCase(proto, "udp")) {
     vip.set_protocol(sluice::v1::PROTOCOL_UDP);
   } else {
-    return BadVip(text, absl::StrCat("protocol '", proto, "' is not tcp or udp"));
+    return bad(absl::StrCat("protocol '", proto, "' is not tcp or udp"));
   }
-
-  absl::string_view hostport = text.substr(0, slash);
-  absl::string_view ip, port;
-  if (!hostport.empty() && hostport.front() == '[') {
-    size_t close = hostport.find(']');
-    if (close == absl::string_view::npos) return BadVip(text, "missing ']'");
-    ip = hostport.substr(1, close - 1);
-    absl::string_view rest = hostport.substr(close + 1);
-    if (rest.empty() || rest.front() != ':') {
-      return BadVip(text, absl::StrCat("missing port (", kWant, ")"));
-    }
-    port = rest.substr(1);
-    if (!IsIpv6(ip)) {
-      return BadVip(text, absl::StrCat("'", ip, "' is not an IPv6 address"));
-    }
-  } else {
-    size_t colon = hostport.rfind(':');
-    if (colon == absl::string_view::npos) {
-      return BadVip(text, absl::StrCat("missing port (", kWant, ")"));
-    }
-    ip = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
-    if (ip.find(':') != absl::string_view::npos) {
-      return BadVip(text, "an IPv6 address needs brackets: [ADDRESS]:PORT/PROTO");
-    }
-    if (!IsIpv4(ip)) {
-      return BadVip(text, absl::StrCat("'", ip, "' is not an IP address"));
-    }
+  uint32_t port;
+  if (absl::Status s = ParseHostPort(text.substr(0, slash), kSyntax, vip.mutable_address(), &port);
+      !s.ok()) {
+    return bad(s.message());
   }
-  uint32_t port_num;
-  if (!ParseDecimal(port, &port_num) || port_num > 65535) {
-    return BadVip(text, absl::StrCat("port '", port, "' is not a number in 0..65535"));
-  }
-  vip.set_address(std::string(ip));
-  vip.set_port(port_num);
+  vip.set_port(port);
   return vip;
+}
+
+absl::StatusOr<sluice::v1::ServiceBackend> ParseServiceBackend(absl::string_view text) {
+  static constexpr HostPortSyntax kSyntax = {
+      "want IP:PORT[@WEIGHT], e.g. 10.0.1.2:8080 or [2001:db8::5]:8080@50", "[ADDRESS]:PORT", 1};
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("bad backend '", text, "': ", why));
+  };
+  sluice::v1::ServiceBackend backend;
+  absl::string_view hostport = text;
+  size_t at = text.rfind('@');
+  if (at != absl::string_view::npos) {
+    absl::string_view weight_text = text.substr(at + 1);
+    uint32_t weight;
+    if (!ParseDecimal(weight_text, &weight) || weight > kMaxWeight) {
+      return bad(absl::StrCat("weight '", weight_text, "' is not a number in 0..65535"));
+    }
+    backend.set_weight(weight);
+    hostport = text.substr(0, at);
+  }
+  uint32_t port;
+  if (absl::Status s = ParseHostPort(hostport, kSyntax, backend.mutable_address(), &port);
+      !s.ok()) {
+    return bad(s.message());
+  }
+  backend.set_port(port);
+  return backend;
+}
+
+std::string FormatHostPort(absl::string_view address, uint32_t port) {
+  bool v6 = address.find(':') != absl::string_view::npos;
+  return absl::StrCat(v6 ? "[" : "", address, v6 ? "]" : "", ":", port);
 }
 
 std::string FormatVip(const sluice::v1::Vip& vip) {
@@ -111,9 +154,7 @@ std::string FormatVip(const sluice::v1::Vip& vip) {
     case sluice::v1::PROTOCOL_UDP: proto = "udp"; break;
     default: proto = "?"; break;
   }
-  bool v6 = vip.address().find(':') != std::string::npos;
-  return absl::StrCat(v6 ? "[" : "", vip.address(), v6 ? "]" : "", ":",
-                      vip.port(), "/", proto);
+  return absl::StrCat(FormatHostPort(vip.address(), vip.port()), "/", proto);
 }
 
 }  // namespace sluice::cli

@@ -1,6 +1,7 @@
 // Address syntax used on the lbctl command line: VIPs ("10.0.0.10:80/tcp",
-// "[2001:db8::10]:443/udp"), plain IPs and CIDR prefixes. Syntax only: lbd
-// validates everything again and has the last word.
+// "[2001:db8::10]:443/udp"), service backends ("10.0.1.2:8080@50"), plain
+// IPs and CIDR prefixes. Syntax only: lbd validates everything again and has
+// the last word.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "sluice/v1/common.pb.h"
+#include "sluice/v1/node.pb.h"
 
 namespace sluice::cli {
 
@@ -18,6 +20,17 @@ absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text);
 
 // The inverse of ParseVip: "10.0.0.10:80/tcp", "[2001:db8::10]:443/udp".
 std::string FormatVip(const sluice::v1::Vip& vip);
+
+// "IPV4:PORT[@WEIGHT]" or "[IPV6]:PORT[@WEIGHT]"; PORT 1..65535, WEIGHT
+// 0..65535 (absent: left unset, so the server's default applies).
+absl::StatusOr<sluice::v1::ServiceBackend> ParseServiceBackend(absl::string_view text);
+
+// "10.0.1.2:8080", "[2001:db8::5]:8080".
+std::string FormatHostPort(absl::string_view address, uint32_t port);
+
+// Decimal digits only, fitting in uint32_t (SimpleAtoi would also take
+// "+5" and " 5").
+bool ParseDecimal(absl::string_view text, uint32_t* out);
 
 bool IsIpv4(absl::string_view text);
 bool IsIpv6(absl::string_view text);

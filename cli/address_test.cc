@@ -76,6 +76,41 @@ TEST(FormatVip, RoundTrips) {
   }
 }
 
+TEST(ParseServiceBackend, FormsAndErrors) {
+  auto plain = ParseServiceBackend("10.0.1.2:8080");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->ShortDebugString(), "address: \"10.0.1.2\" port: 8080");
+  auto v6 = ParseServiceBackend("[2001:db8::5]:8080@50");
+  ASSERT_TRUE(v6.ok()) << v6.status();
+  EXPECT_EQ(v6->ShortDebugString(), "address: \"2001:db8::5\" port: 8080 weight: 50");
+  auto drain = ParseServiceBackend("10.0.1.2:65535@0");
+  ASSERT_TRUE(drain.ok()) << drain.status();
+  EXPECT_TRUE(drain->has_weight());
+
+  for (auto [text, why] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"10.0.1.2", "missing port"},
+           {"10.0.1.2:0", "port '0' is not a number in 1..65535"},
+           {"10.0.1.2:65536", "port '65536'"},
+           {"10.0.1.2:80@", "weight '' is not a number in 0..65535"},
+           {"10.0.1.2:80@65536", "weight '65536'"},
+           {"10.0.1.2:80@-1", "weight '-1'"},
+           {"10.0.1.2@5", "missing port"},
+           {"2001:db8::5:80", "an IPv6 address needs brackets: [ADDRESS]:PORT"},
+           {"[2001:db8::5]@5", "missing port"},
+           {"[10.0.1.2]:80", "'10.0.1.2' is not an IPv6 address"},
+           {"host:80", "'host' is not an IP address"}}) {
+    auto b = ParseServiceBackend(text);
+    ASSERT_FALSE(b.ok()) << text;
+    EXPECT_THAT(std::string(b.status().message()),
+                HasSubstr(absl::StrCat("bad backend '", text, "': ", why)));
+  }
+}
+
+TEST(FormatHostPort, BracketsIpv6) {
+  EXPECT_EQ(FormatHostPort("10.0.1.2", 8080), "10.0.1.2:8080");
+  EXPECT_EQ(FormatHostPort("2001:db8::5", 80), "[2001:db8::5]:80");
+}
+
 TEST(Ip, Syntax) {
   EXPECT_TRUE(IsIpv4("192.0.2.1"));
   EXPECT_FALSE(IsIpv4("192.0.2.256"));

@@ -1,14 +1,17 @@
 #include "cli/args.h"
 
+#include <net/if.h>
+
 #include <algorithm>
 #include <map>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/address.h"
+#include "lb/status_macros.h"
 
 namespace sluice::cli {
 namespace {
@@ -23,6 +26,7 @@ Global options (anywhere before "--"):
   -h, --help        this text
 
 Addresses: VIP = 10.0.0.10:80/tcp or [2001:db8::10]:443/udp (port 0 = all ports)
+           backend = 10.0.1.2:8080 or [2001:db8::5]:8080@50 (@WEIGHT, default 100)
 
 Commands:
   lbctl vip add|del VIP [--hash 5tuple|src] [--ring-size PRIME]
@@ -35,7 +39,19 @@ Commands:
                                                     one entry a line, '#' comments,
                                                     'arp IP' lines for the ARP list)
   lbctl blacklist list
-  lbctl stats [vips|backends|drops]
+  lbctl endpoint add NAME --iface HOST_VETH --ip IP[,IP6]
+  lbctl endpoint del NAME
+  lbctl endpoint list [NAME]
+  lbctl service add VIP --backend IP:PORT[@WEIGHT]...
+                                                   (one --backend per backend; replaces
+                                                    the service's backend set)
+  lbctl service del VIP
+  lbctl service list
+  lbctl policy set ENDPOINT FILE|-                 (JSON rules, docs/policy.md; replaces
+                                                    the endpoint's policy atomically)
+  lbctl policy show|clear ENDPOINT
+  lbctl stats [vips|backends|drops|policy]
+  lbctl monitor                                    (drop and policy events until Ctrl-C)
 
 Exit status: 0 success, 1 error from lbd or a file, 2 usage error.
 )";
@@ -44,12 +60,15 @@ struct FlagDef {
   absl::string_view name;   // canonical, "--x"
   absl::string_view alias;  // "-x" or empty
   bool takes_value;
+  bool repeatable = false;
 };
 
 constexpr FlagDef kFlags[] = {
     {"--server", "", true},     {"--output", "-o", true},
     {"--hash", "", true},       {"--ring-size", "", true},
     {"--weight", "", true},     {"--arp", "", false},
+    {"--iface", "", true},      {"--ip", "", true},
+    {"--backend", "", true, true},
     {"--help", "-h", false},
 };
 
@@ -63,10 +82,14 @@ const FlagDef* FindFlag(absl::string_view name) {
 // The command line split into flags and positional arguments.
 struct RawArgs {
   std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> flags;  // canonical name -> value ("" for booleans)
+  // canonical name -> values in order ("" for booleans); one unless repeatable
+  std::map<std::string, std::vector<std::string>, std::less<>> flags;
 
   bool Has(absl::string_view name) const { return flags.find(name) != flags.end(); }
-  const std::string& Get(absl::string_view name) const { return flags.find(name)->second; }
+  const std::string& Get(absl::string_view name) const { return flags.find(name)->second.front(); }
+  const std::vector<std::string>& GetAll(absl::string_view name) const {
+    return flags.find(name)->second;
+  }
 };
 
 absl::Status Usage(absl::string_view message) {
@@ -110,20 +133,22 @@ absl::StatusOr<RawArgs> Tokenize(absl::Span<const std::string> args) {
     } else {
       return Usage(absl::StrCat("flag '", def->name, "' needs a value"));
     }
-    if (!raw.flags.emplace(std::string(def->name), std::move(value)).second) {
+    std::vector<std::string>& values = raw.flags[std::string(def->name)];
+    if (!values.empty() && !def->repeatable) {
       return Usage(absl::StrCat("flag '", def->name, "' given more than once"));
     }
+    values.push_back(std::move(value));
   }
   return raw;
 }
 
-// Decimal digits only, fits in uint32_t.
-bool ParseUint32(absl::string_view text, uint32_t* out) {
-  if (text.empty() || text.size() > 10) return false;
-  for (char c : text) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return absl::SimpleAtoi(text, out);
+// lbd's rule: the datapath keeps the name in 48 bytes with its NUL.
+bool IsEndpointName(absl::string_view name) {
+  constexpr size_t kMaxLength = 47;
+  if (name.empty() || name.size() > kMaxLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
 }
 
 bool IsPrime(uint32_t n) {
@@ -212,7 +237,7 @@ absl::Status ParseVipCommand(const RawArgs& raw, absl::string_view verb, Command
   if (raw.Has("--ring-size")) {
     const std::string& r = raw.Get("--ring-size");
     uint32_t size;
-    if (!ParseUint32(r, &size) || !IsPrime(size)) {
+    if (!ParseDecimal(r, &size) || !IsPrime(size)) {
       return p.Error(absl::StrCat("--ring-size '", r, "' is not a prime number"));
     }
     cmd->vip.set_ring_size(size);
@@ -259,7 +284,7 @@ absl::Status ParseBackendCommand(const RawArgs& raw, absl::string_view verb, Com
   if (raw.Has("--weight")) {
     const std::string& w = raw.Get("--weight");
     uint32_t weight;
-    if (!ParseUint32(w, &weight)) {
+    if (!ParseDecimal(w, &weight)) {
       return p.Error(absl::StrCat("--weight '", w, "' is not a number in 0..4294967295"));
     }
     // Accepted on del by the grammar; not sent.
@@ -306,7 +331,7 @@ absl::Status ParseBlacklistCommand(const RawArgs& raw, absl::string_view verb, C
 }
 
 absl::Status ParseStatsCommand(const RawArgs& raw, Command* cmd) {
-  CommandParser p(raw, "stats", "lbctl stats [vips|backends|drops]");
+  CommandParser p(raw, "stats", "lbctl stats [vips|backends|drops|policy]");
   auto args = p.Args(1, 0, 1, {""});
   if (!args.ok()) return args.status();
   if (absl::Status s = p.AllowFlags({}); !s.ok()) return s;
@@ -320,11 +345,137 @@ absl::Status ParseStatsCommand(const RawArgs& raw, Command* cmd) {
   } else if (s == "drops") {
     cmd->section = StatsSection::kDrops;
   } else if (s == "policy") {
-    return absl::UnimplementedError("'stats policy' is not supported by this lbd yet");
+    cmd->section = StatsSection::kPolicy;
   } else {
-    return p.Error(absl::StrCat("unknown section '", s, "' (want vips, backends or drops)"));
+    return p.Error(
+        absl::StrCat("unknown section '", s, "' (want vips, backends, drops or policy)"));
   }
   return absl::OkStatus();
+}
+
+// NAME of the endpoint commands, ENDPOINT of the policy commands.
+absl::Status SetEndpointName(const CommandParser& p, absl::string_view what,
+                             const std::string& name, Command* cmd) {
+  if (!IsEndpointName(name)) {
+    return p.Error(absl::StrCat("bad ", what, " '", name, "' (want 1 to 47 of A-Z a-z 0-9 . _ -)"));
+  }
+  cmd->endpoint.set_name(name);
+  return absl::OkStatus();
+}
+
+// --ip: "IPV4", "IPV6", or both comma-separated in either order.
+absl::Status SetEndpointIps(const CommandParser& p, absl::string_view text, Command* cmd) {
+  auto bad = [&](absl::string_view why) {
+    return p.Error(absl::StrCat("--ip '", text, "': ", why, " (want IP, or IPV4,IPV6)"));
+  };
+  std::vector<absl::string_view> ips = absl::StrSplit(text, ',');
+  if (ips.size() > 2) return bad("more than two addresses");
+  for (absl::string_view ip : ips) {
+    std::string* slot;
+    if (IsIpv4(ip)) {
+      slot = cmd->endpoint.mutable_ipv4();
+    } else if (IsIpv6(ip)) {
+      slot = cmd->endpoint.mutable_ipv6();
+    } else {
+      return bad(absl::StrCat("'", ip, "' is not an IP address"));
+    }
+    if (!slot->empty()) return bad("two addresses of one family");
+    *slot = std::string(ip);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseEndpointCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
+  if (verb == "list" || verb == "del") {
+    bool list = verb == "list";  // NAME optional: every endpoint
+    CommandParser p(raw, absl::StrCat("endpoint ", verb),
+                    list ? "lbctl endpoint list [NAME]" : "lbctl endpoint del NAME");
+    auto args = p.Args(2, list ? 0 : 1, 1, {"NAME"});
+    if (!args.ok()) return args.status();
+    RETURN_IF_ERROR(p.AllowFlags({}));
+    cmd->action = list ? Action::kEndpointList : Action::kEndpointDel;
+    return args->empty() ? absl::OkStatus() : SetEndpointName(p, "NAME", (*args)[0], cmd);
+  }
+  if (verb != "add") return UnknownVerb("endpoint", verb, "add, del or list");
+  CommandParser p(raw, "endpoint add", "lbctl endpoint add NAME --iface HOST_VETH --ip IP[,IP6]");
+  auto args = p.Args(2, 1, 1, {"NAME"});
+  if (!args.ok()) return args.status();
+  RETURN_IF_ERROR(p.AllowFlags({"--iface", "--ip"}));
+  cmd->action = Action::kEndpointAdd;
+  RETURN_IF_ERROR(SetEndpointName(p, "NAME", (*args)[0], cmd));
+  if (!raw.Has("--iface")) return p.Error("missing --iface");
+  const std::string& iface = raw.Get("--iface");
+  if (iface.empty() || iface.size() >= IF_NAMESIZE) {
+    return p.Error(absl::StrCat("--iface '", iface, "' is not an interface name (1 to ",
+                                IF_NAMESIZE - 1, " characters)"));
+  }
+  cmd->endpoint.set_iface(iface);
+  if (!raw.Has("--ip")) return p.Error("missing --ip");
+  return SetEndpointIps(p, raw.Get("--ip"), cmd);
+}
+
+absl::Status ParseServiceCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
+  if (verb == "list") {
+    CommandParser p(raw, "service list", "lbctl service list");
+    if (auto args = p.Args(2, 0, 0, {""}); !args.ok()) return args.status();
+    cmd->action = Action::kServiceList;
+    return p.AllowFlags({});
+  }
+  absl::string_view usage;
+  if (verb == "add") {
+    usage = "lbctl service add VIP --backend IP:PORT[@WEIGHT] [--backend ...]";
+    cmd->action = Action::kServiceAdd;
+  } else if (verb == "del") {
+    usage = "lbctl service del VIP";
+    cmd->action = Action::kServiceDel;
+  } else {
+    return UnknownVerb("service", verb, "add, del or list");
+  }
+  CommandParser p(raw, absl::StrCat("service ", verb), usage);
+  auto args = p.Args(2, 1, 1, {"VIP"});
+  if (!args.ok()) return args.status();
+  bool add = cmd->action == Action::kServiceAdd;
+  RETURN_IF_ERROR(add ? p.AllowFlags({"--backend"}) : p.AllowFlags({}));
+  auto vip = ParseVip((*args)[0]);
+  if (!vip.ok()) return p.Error(vip.status().message());
+  if (vip->port() == 0) {
+    return p.Error(absl::StrCat("bad VIP '", (*args)[0], "': a service needs a port (1..65535)"));
+  }
+  *cmd->service.mutable_vip() = *std::move(vip);
+  if (!add) return absl::OkStatus();
+  if (!raw.Has("--backend")) return p.Error("missing --backend");
+  for (const std::string& text : raw.GetAll("--backend")) {
+    auto backend = ParseServiceBackend(text);
+    if (!backend.ok()) return p.Error(backend.status().message());
+    *cmd->service.add_backends() = *std::move(backend);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParsePolicyCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
+  if (verb == "set") {
+    CommandParser p(raw, "policy set", "lbctl policy set ENDPOINT FILE|-");
+    auto args = p.Args(2, 2, 2, {"ENDPOINT", "FILE (or - for standard input)"});
+    if (!args.ok()) return args.status();
+    RETURN_IF_ERROR(p.AllowFlags({}));
+    cmd->action = Action::kPolicySet;
+    cmd->policy_file = (*args)[1];
+    return SetEndpointName(p, "ENDPOINT", (*args)[0], cmd);
+  }
+  if (verb != "show" && verb != "clear") return UnknownVerb("policy", verb, "set, show or clear");
+  CommandParser p(raw, absl::StrCat("policy ", verb), "lbctl policy show|clear ENDPOINT");
+  auto args = p.Args(2, 1, 1, {"ENDPOINT"});
+  if (!args.ok()) return args.status();
+  RETURN_IF_ERROR(p.AllowFlags({}));
+  cmd->action = verb == "show" ? Action::kPolicyShow : Action::kPolicyClear;
+  return SetEndpointName(p, "ENDPOINT", (*args)[0], cmd);
+}
+
+absl::Status ParseMonitorCommand(const RawArgs& raw, Command* cmd) {
+  CommandParser p(raw, "monitor", "lbctl monitor");
+  if (auto args = p.Args(1, 0, 0, {""}); !args.ok()) return args.status();
+  cmd->action = Action::kMonitor;
+  return p.AllowFlags({});
 }
 
 }  // namespace
@@ -345,7 +496,7 @@ absl::StatusOr<std::string> ParseServer(absl::string_view text) {
   if (colon == absl::string_view::npos || colon == 0) return bad("not an address");
   absl::string_view host = text.substr(0, colon);
   uint32_t port;
-  if (!ParseUint32(text.substr(colon + 1), &port) || port == 0 || port > 65535) {
+  if (!ParseDecimal(text.substr(colon + 1), &port) || port == 0 || port > 65535) {
     return bad("port is not a number in 1..65535");
   }
   if (host.front() == '[') {
@@ -393,9 +544,16 @@ absl::StatusOr<Command> ParseArgs(absl::Span<const std::string> args) {
     status = ParseBlacklistCommand(*raw, verb, &cmd);
   } else if (noun == "stats") {
     status = ParseStatsCommand(*raw, &cmd);
-  } else if (noun == "endpoint" || noun == "service" || noun == "policy" ||
-             noun == "apply" || noun == "monitor") {
-    status = absl::UnimplementedError(absl::StrCat("'", noun, "' is not supported by this lbd yet"));
+  } else if (noun == "endpoint") {
+    status = ParseEndpointCommand(*raw, verb, &cmd);
+  } else if (noun == "service") {
+    status = ParseServiceCommand(*raw, verb, &cmd);
+  } else if (noun == "policy") {
+    status = ParsePolicyCommand(*raw, verb, &cmd);
+  } else if (noun == "monitor") {
+    status = ParseMonitorCommand(*raw, &cmd);
+  } else if (noun == "apply") {
+    status = absl::UnimplementedError("'apply' is not supported by this lbd yet");
   } else {
     status = Usage(absl::StrCat("unknown command '", noun, "' (try 'lbctl --help')"));
   }

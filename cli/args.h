@@ -1,7 +1,7 @@
 // lbctl's command line: the grammar of DESIGN.md section 3, parsed into one
 // Command. No I/O and no RPCs here; every error is INVALID_ARGUMENT (a usage
 // error, exit status 2) with a one-line message naming the bad argument, or
-// UNIMPLEMENTED for a noun this lbd does not serve yet (also exit status 2).
+// UNIMPLEMENTED for a command this lbd does not serve yet (also exit status 2).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "sluice/v1/blacklist.pb.h"
 #include "sluice/v1/common.pb.h"
 #include "sluice/v1/load_balancer.pb.h"
+#include "sluice/v1/node.pb.h"
 
 namespace sluice::cli {
 
@@ -35,10 +36,22 @@ enum class Action {
   kBlacklistDel,
   kBlacklistPush,
   kBlacklistList,
+  kEndpointAdd,
+  kEndpointDel,
+  kEndpointList,
+  kServiceAdd,
+  kServiceDel,
+  kServiceList,
+  kPolicySet,
+  kPolicyShow,
+  kPolicyClear,
   kStats,
+  kMonitor,
 };
 
-enum class StatsSection { kAll, kVips, kBackends, kDrops };
+// kAll is the load balancer's sections (vips, backends, drops); kPolicy is
+// the node's per-rule hits, from another service.
+enum class StatsSection { kAll, kVips, kBackends, kDrops, kPolicy };
 
 struct Command {
   Action action = Action::kHelp;
@@ -57,6 +70,13 @@ struct Command {
   sluice::v1::BlacklistEntries entries;
   // blacklist push: a path, or "-" for standard input.
   std::string push_file;
+  // endpoint add: every field; endpoint del|list and the policy commands:
+  // the name only (list: empty = every endpoint).
+  sluice::v1::Endpoint endpoint;
+  // service add: the VIP and the backends; service del: the VIP only.
+  sluice::v1::Service service;
+  // policy set: a path, or "-" for standard input.
+  std::string policy_file;
   StatsSection section = StatsSection::kAll;
 };
 

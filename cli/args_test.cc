@@ -81,16 +81,11 @@ TEST(Args, Errors) {
   ExpectUsageError({"--arp=1", "blacklist", "list"}, "flag '--arp' takes no value");
 }
 
-TEST(Args, NotYetSupportedNouns) {
-  for (const char* noun : {"endpoint", "service", "policy", "apply", "monitor"}) {
-    auto cmd = Parse({noun, "list"});
-    ASSERT_FALSE(cmd.ok()) << noun;
-    EXPECT_EQ(cmd.status().code(), absl::StatusCode::kUnimplemented);
-    EXPECT_EQ(cmd.status().message(),
-              absl::StrCat("'", noun, "' is not supported by this lbd yet"));
-  }
-  auto policy_stats = Parse({"stats", "policy"});
-  EXPECT_EQ(policy_stats.status().code(), absl::StatusCode::kUnimplemented);
+TEST(Args, ApplyNotYetSupported) {
+  auto cmd = Parse({"apply", "state.json"});
+  ASSERT_FALSE(cmd.ok());
+  EXPECT_EQ(cmd.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(cmd.status().message(), "'apply' is not supported by this lbd yet");
 }
 
 TEST(Args, VipAdd) {
@@ -216,8 +211,155 @@ TEST(Args, Stats) {
   Command d = MustParse({"-o", "json", "stats", "drops"});
   EXPECT_EQ(d.action, Action::kStats);
   EXPECT_EQ(d.section, StatsSection::kDrops);
-  ExpectUsageError({"stats", "flows"}, "stats: unknown section 'flows'");
+  EXPECT_EQ(MustParse({"stats", "policy"}).section, StatsSection::kPolicy);
+  ExpectUsageError({"stats", "flows"}, "stats: unknown section 'flows' (want vips, backends, drops or policy)");
   ExpectUsageError({"stats", "vips", "drops"}, "unexpected argument 'drops'");
+}
+
+TEST(Args, EndpointAdd) {
+  Command a = MustParse({"endpoint", "add", "web-1", "--iface", "veth-web1", "--ip", "10.0.1.2"});
+  EXPECT_EQ(a.action, Action::kEndpointAdd);
+  EXPECT_EQ(a.endpoint.ShortDebugString(),
+            "name: \"web-1\" iface: \"veth-web1\" ipv4: \"10.0.1.2\"");
+  // Both families, either order.
+  EXPECT_EQ(MustParse({"endpoint", "add", "a", "--iface=v", "--ip=10.0.1.2,2001:db8::2"})
+                .endpoint.ShortDebugString(),
+            "name: \"a\" iface: \"v\" ipv4: \"10.0.1.2\" ipv6: \"2001:db8::2\"");
+  EXPECT_EQ(MustParse({"endpoint", "add", "a", "--iface", "v", "--ip", "2001:db8::2,10.0.1.2"})
+                .endpoint.ShortDebugString(),
+            "name: \"a\" iface: \"v\" ipv4: \"10.0.1.2\" ipv6: \"2001:db8::2\"");
+  EXPECT_EQ(MustParse({"endpoint", "add", "a", "--iface", "v", "--ip", "2001:db8::2"}).endpoint.ipv4(),
+            "");
+  EXPECT_EQ(MustParse({"endpoint", "add", std::string(47, 'x'), "--iface", "v", "--ip",
+                       "10.0.0.1"}).endpoint.name().size(), 47u);
+
+  ExpectUsageError({"endpoint", "add"}, "endpoint add: missing NAME");
+  ExpectUsageError({"endpoint", "add", "a", "--ip", "10.0.1.2"}, "endpoint add: missing --iface");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v"}, "endpoint add: missing --ip");
+  ExpectUsageError({"endpoint", "add", "a b", "--iface", "v", "--ip", "10.0.1.2"},
+                   "endpoint add: bad NAME 'a b' (want 1 to 47 of A-Z a-z 0-9 . _ -)");
+  ExpectUsageError({"endpoint", "add", std::string(48, 'x'), "--iface", "v", "--ip", "10.0.1.2"},
+                   "bad NAME");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "", "--ip", "10.0.1.2"},
+                   "--iface '' is not an interface name (1 to 15 characters)");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "veth-much-too-long", "--ip", "10.0.1.2"},
+                   "--iface 'veth-much-too-long' is not an interface name");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "10.0.1.300"},
+                   "--ip '10.0.1.300': '10.0.1.300' is not an IP address (want IP, or IPV4,IPV6)");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "10.0.1.2,10.0.1.3"},
+                   "--ip '10.0.1.2,10.0.1.3': two addresses of one family");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "10.0.1.2,"},
+                   "'' is not an IP address");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "10.0.1.2,::1,::2"},
+                   "more than two addresses");
+  ExpectUsageError({"endpoint", "add", "a", "b", "--iface", "v", "--ip", "10.0.1.2"},
+                   "unexpected argument 'b'");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--iface", "w", "--ip", "10.0.1.2"},
+                   "flag '--iface' given more than once");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "10.0.1.2", "--weight", "1"},
+                   "flag '--weight' does not apply to 'endpoint add'");
+}
+
+TEST(Args, EndpointDelAndList) {
+  Command d = MustParse({"endpoint", "del", "web-1"});
+  EXPECT_EQ(d.action, Action::kEndpointDel);
+  EXPECT_EQ(d.endpoint.name(), "web-1");
+  Command all = MustParse({"endpoint", "list"});
+  EXPECT_EQ(all.action, Action::kEndpointList);
+  EXPECT_EQ(all.endpoint.name(), "");
+  EXPECT_EQ(MustParse({"endpoint", "list", "web-1"}).endpoint.name(), "web-1");
+
+  ExpectUsageError({"endpoint", "del"}, "endpoint del: missing NAME");
+  ExpectUsageError({"endpoint", "del", "a/b"}, "endpoint del: bad NAME 'a/b'");
+  ExpectUsageError({"endpoint", "list", "a", "b"}, "unexpected argument 'b'");
+  ExpectUsageError({"endpoint", "del", "a", "--iface", "v"}, "does not apply to 'endpoint del'");
+  ExpectUsageError({"endpoint", "show"}, "unknown 'endpoint' subcommand 'show' (want add, del or list)");
+  ExpectUsageError({"endpoint"}, "'endpoint' needs a subcommand");
+}
+
+TEST(Args, ServiceAdd) {
+  Command a = MustParse({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:8080",
+                         "--backend", "[2001:db8::5]:8080@50", "--backend=10.0.1.3:8080@0"});
+  EXPECT_EQ(a.action, Action::kServiceAdd);
+  EXPECT_EQ(a.service.ShortDebugString(),
+            "vip { address: \"10.96.0.10\" port: 80 protocol: PROTOCOL_TCP } "
+            "backends { address: \"10.0.1.2\" port: 8080 } "
+            "backends { address: \"2001:db8::5\" port: 8080 weight: 50 } "
+            "backends { address: \"10.0.1.3\" port: 8080 weight: 0 }");
+  EXPECT_FALSE(a.service.backends(0).has_weight());  // the server's default 100
+
+  ExpectUsageError({"service", "add"}, "service add: missing VIP");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp"}, "service add: missing --backend");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2"},
+                   "service add: bad backend '10.0.1.2': missing port (want IP:PORT[@WEIGHT]");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:8080@x"},
+                   "bad backend '10.0.1.2:8080@x': weight 'x' is not a number in 0..65535");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:8080@65536"},
+                   "weight '65536' is not a number in 0..65535");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:0"},
+                   "port '0' is not a number in 1..65535");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "2001:db8::5:8080"},
+                   "an IPv6 address needs brackets: [ADDRESS]:PORT");
+  ExpectUsageError({"service", "add", "10.96.0.10:0/tcp", "--backend", "10.0.1.2:8080"},
+                   "bad VIP '10.96.0.10:0/tcp': a service needs a port (1..65535)");
+  ExpectUsageError({"service", "add", "10.96.0.10:80", "--backend", "10.0.1.2:8080"},
+                   "bad VIP '10.96.0.10:80': missing protocol");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:8080",
+                    "10.0.1.3:8080"},
+                   "unexpected argument '10.0.1.3:8080' (usage: lbctl service add VIP "
+                   "--backend IP:PORT[@WEIGHT] [--backend ...])");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend"}, "needs a value");
+}
+
+TEST(Args, ServiceDelAndList) {
+  Command d = MustParse({"service", "del", "[2001:db8::10]:53/udp"});
+  EXPECT_EQ(d.action, Action::kServiceDel);
+  EXPECT_EQ(d.service.ShortDebugString(),
+            "vip { address: \"2001:db8::10\" port: 53 protocol: PROTOCOL_UDP }");
+  EXPECT_EQ(MustParse({"service", "list"}).action, Action::kServiceList);
+
+  ExpectUsageError({"service", "del", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:8080"},
+                   "flag '--backend' does not apply to 'service del'");
+  ExpectUsageError({"service", "del"}, "service del: missing VIP");
+  ExpectUsageError({"service", "list", "x"}, "unexpected argument 'x'");
+  ExpectUsageError({"service", "set"}, "unknown 'service' subcommand 'set'");
+  ExpectUsageError({"vip", "add", "10.0.0.10:80/tcp", "--backend", "10.0.1.2:80"},
+                   "flag '--backend' does not apply to 'vip add'");
+}
+
+TEST(Args, Policy) {
+  Command s = MustParse({"policy", "set", "web-1", "/tmp/p.json"});
+  EXPECT_EQ(s.action, Action::kPolicySet);
+  EXPECT_EQ(s.endpoint.name(), "web-1");
+  EXPECT_EQ(s.policy_file, "/tmp/p.json");
+  EXPECT_EQ(MustParse({"policy", "set", "web-1", "-"}).policy_file, "-");
+  Command show = MustParse({"-o", "json", "policy", "show", "web-1"});
+  EXPECT_EQ(show.action, Action::kPolicyShow);
+  EXPECT_EQ(show.endpoint.name(), "web-1");
+  EXPECT_EQ(MustParse({"policy", "clear", "web-1"}).action, Action::kPolicyClear);
+
+  ExpectUsageError({"policy", "set"}, "policy set: missing ENDPOINT");
+  ExpectUsageError({"policy", "set", "web-1"}, "policy set: missing FILE");
+  ExpectUsageError({"policy", "set", "web 1", "f"}, "policy set: bad ENDPOINT 'web 1'");
+  ExpectUsageError({"policy", "show"}, "policy show: missing ENDPOINT");
+  ExpectUsageError({"policy", "clear", "a", "b"}, "unexpected argument 'b'");
+  ExpectUsageError({"policy", "list"}, "unknown 'policy' subcommand 'list' (want set, show or clear)");
+}
+
+TEST(Args, Monitor) {
+  EXPECT_EQ(MustParse({"monitor"}).action, Action::kMonitor);
+  EXPECT_EQ(MustParse({"monitor", "-o", "json"}).format, OutputFormat::kJson);
+  ExpectUsageError({"monitor", "web-1"}, "monitor: unexpected argument 'web-1'");
+  ExpectUsageError({"monitor", "--ip", "10.0.0.1"}, "flag '--ip' does not apply to 'monitor'");
+}
+
+TEST(Args, UsageListsTheNodeCommands) {
+  for (const char* line : {"lbctl endpoint add NAME --iface HOST_VETH --ip IP[,IP6]",
+                           "lbctl service add VIP --backend IP:PORT[@WEIGHT]...",
+                           "lbctl policy set ENDPOINT FILE|-", "lbctl policy show|clear ENDPOINT",
+                           "lbctl stats [vips|backends|drops|policy]", "lbctl monitor"}) {
+    EXPECT_THAT(UsageText(), HasSubstr(line));
+  }
 }
 
 }  // namespace

@@ -139,10 +139,75 @@ class FakeLbd::StatsService final : public sluice::v1::Stats::Service {
   FakeLbd* fake_;
 };
 
+class FakeLbd::NodeService final : public sluice::v1::Node::Service {
+ public:
+  explicit NodeService(FakeLbd* fake) : fake_(fake) {}
+
+  Status AddEndpoint(ServerContext*, const sluice::v1::AddEndpointRequest* r,
+                     sluice::v1::AddEndpointResponse*) override {
+    return Answer("AddEndpoint", *r);
+  }
+  Status DeleteEndpoint(ServerContext*, const sluice::v1::DeleteEndpointRequest* r,
+                        sluice::v1::DeleteEndpointResponse*) override {
+    return Answer("DeleteEndpoint", *r);
+  }
+  Status ListEndpoints(ServerContext*, const sluice::v1::ListEndpointsRequest* r,
+                       sluice::v1::ListEndpointsResponse* out) override {
+    *out = fake_->endpoints;
+    return Answer("ListEndpoints", *r);
+  }
+  Status AddService(ServerContext*, const sluice::v1::AddServiceRequest* r,
+                    sluice::v1::AddServiceResponse*) override {
+    return Answer("AddService", *r);
+  }
+  Status DeleteService(ServerContext*, const sluice::v1::DeleteServiceRequest* r,
+                       sluice::v1::DeleteServiceResponse*) override {
+    return Answer("DeleteService", *r);
+  }
+  Status ListServices(ServerContext*, const sluice::v1::ListServicesRequest* r,
+                      sluice::v1::ListServicesResponse* out) override {
+    *out = fake_->services;
+    return Answer("ListServices", *r);
+  }
+  Status SetPolicy(ServerContext*, const sluice::v1::SetPolicyRequest* r,
+                   sluice::v1::SetPolicyResponse*) override {
+    return Answer("SetPolicy", *r);
+  }
+  Status GetPolicy(ServerContext*, const sluice::v1::GetPolicyRequest* r,
+                   sluice::v1::GetPolicyResponse* out) override {
+    *out = fake_->policy;
+    return Answer("GetPolicy", *r);
+  }
+  Status ClearPolicy(ServerContext*, const sluice::v1::ClearPolicyRequest* r,
+                     sluice::v1::ClearPolicyResponse*) override {
+    return Answer("ClearPolicy", *r);
+  }
+  Status GetPolicyStats(ServerContext*, const sluice::v1::GetPolicyStatsRequest* r,
+                        sluice::v1::GetPolicyStatsResponse* out) override {
+    *out = fake_->policy_stats;
+    return Answer("GetPolicyStats", *r);
+  }
+  Status Monitor(ServerContext*, const sluice::v1::MonitorRequest* r,
+                 grpc::ServerWriter<sluice::v1::Event>* writer) override {
+    Status error = Answer("Monitor", *r);
+    if (!error.ok()) return error;
+    for (const auto& event : fake_->events) writer->Write(event);
+    return Status::OK;
+  }
+
+ private:
+  Status Answer(const std::string& method, const google::protobuf::Message& request) {
+    fake_->Record(method, request);
+    return fake_->Error();
+  }
+  FakeLbd* fake_;
+};
+
 FakeLbd::FakeLbd()
     : lb_service_(std::make_unique<LbService>(this)),
       blacklist_service_(std::make_unique<BlacklistService>(this)),
-      stats_service_(std::make_unique<StatsService>(this)) {}
+      stats_service_(std::make_unique<StatsService>(this)),
+      node_service_(std::make_unique<NodeService>(this)) {}
 
 std::unique_ptr<FakeLbd> FakeLbd::Start() {
   std::unique_ptr<FakeLbd> fake(new FakeLbd());
@@ -155,6 +220,7 @@ std::unique_ptr<FakeLbd> FakeLbd::Start() {
   builder.RegisterService(fake->lb_service_.get());
   builder.RegisterService(fake->blacklist_service_.get());
   builder.RegisterService(fake->stats_service_.get());
+  builder.RegisterService(fake->node_service_.get());
   fake->server_ = builder.BuildAndStart();
   if (fake->server_ == nullptr) return nullptr;
   return fake;

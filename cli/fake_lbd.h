@@ -1,4 +1,4 @@
-// Test double of lbd: the three sluice.v1 services in-process on a unix
+// Test double of lbd: the four sluice.v1 services in-process on a unix
 // socket in a fresh temp directory, with canned answers, a blacklist kept in
 // memory, and every request recorded.
 #pragma once
@@ -12,6 +12,7 @@
 #include "grpcpp/server.h"
 #include "sluice/v1/blacklist.grpc.pb.h"
 #include "sluice/v1/load_balancer.grpc.pb.h"
+#include "sluice/v1/node.grpc.pb.h"
 #include "sluice/v1/stats.grpc.pb.h"
 
 namespace sluice::cli {
@@ -34,6 +35,12 @@ class FakeLbd {
   sluice::v1::ListVipsResponse vips;
   sluice::v1::ListBackendsResponse backends;
   sluice::v1::GetStatsResponse stats;
+  sluice::v1::ListEndpointsResponse endpoints;
+  sluice::v1::ListServicesResponse services;
+  sluice::v1::GetPolicyResponse policy;
+  sluice::v1::GetPolicyStatsResponse policy_stats;
+  // What Monitor streams before it ends the stream.
+  std::vector<sluice::v1::Event> events;
   // Every later RPC fails with `status` (a Push after reading its first
   // message, as a server rejecting a bad chunk would); OK to clear.
   void SetError(grpc::Status status);
@@ -58,9 +65,11 @@ class FakeLbd {
   class LbService;
   class BlacklistService;
   class StatsService;
+  class NodeService;
   friend class LbService;
   friend class BlacklistService;
   friend class StatsService;
+  friend class NodeService;
 
   FakeLbd();
   void Record(const std::string& method, const google::protobuf::Message& request);
@@ -76,6 +85,7 @@ class FakeLbd {
   std::unique_ptr<LbService> lb_service_;
   std::unique_ptr<BlacklistService> blacklist_service_;
   std::unique_ptr<StatsService> stats_service_;
+  std::unique_ptr<NodeService> node_service_;
   std::unique_ptr<grpc::Server> server_;
 };
 

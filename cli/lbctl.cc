@@ -21,7 +21,7 @@ int Fail(const absl::Status& status, int exit_code, std::string* err) {
 }  // namespace
 
 int RunLbctl(absl::Span<const std::string> args, std::FILE* in, std::string* out,
-             std::string* err) {
+             std::string* err, const FlushOutput& flush) {
   absl::StatusOr<Command> cmd = ParseArgs(args);
   if (!cmd.ok()) return Fail(cmd.status(), kExitUsage, err);
   if (cmd->action == Action::kHelp) {
@@ -32,12 +32,14 @@ int RunLbctl(absl::Span<const std::string> args, std::FILE* in, std::string* out
   sluice::v1::LoadBalancer::Stub lb(channel);
   sluice::v1::Blacklist::Stub blacklist(channel);
   sluice::v1::Stats::Stub stats(channel);
+  sluice::v1::Node::Stub node(channel);
   Clients clients;
   clients.lb = &lb;
   clients.blacklist = &blacklist;
   clients.stats = &stats;
+  clients.node = &node;
   clients.target = cmd->server;
-  absl::Status status = RunCommand(*cmd, clients, in, out);
+  absl::Status status = RunCommand(*cmd, clients, in, out, flush);
   if (!status.ok()) return Fail(status, kExitError, err);
   return kExitOk;
 }

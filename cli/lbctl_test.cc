@@ -253,6 +253,227 @@ TEST_F(LbctlTest, GrpcErrorIsOneLineWithCodeAndMessage) {
   EXPECT_EQ(nf.err, "lbctl: NOT_FOUND: vip 10.0.0.10:80/tcp: no such VIP\n");
 }
 
+TEST_F(LbctlTest, Endpoints) {
+  Result add = Run({"endpoint", "add", "web-1", "--iface", "veth-web1", "--ip", "2001:db8::2,10.0.1.2"});
+  ExpectOk(add);
+  EXPECT_EQ(add.out, "");
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::AddEndpointRequest>("AddEndpoint")),
+            "endpoint { name: \"web-1\" iface: \"veth-web1\" ipv4: \"10.0.1.2\" "
+            "ipv6: \"2001:db8::2\" }");
+  Result del = Run({"-o", "json", "endpoint", "del", "web-1"});
+  ExpectOk(del);
+  EXPECT_EQ(del.out, "{}\n");
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::DeleteEndpointRequest>("DeleteEndpoint")),
+            "name: \"web-1\"");
+
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(endpoints { endpoint { name: "web-1" iface: "veth-web1" ipv4: "10.0.1.2" }
+                       egress_policy: true })pb",
+      &fake_->endpoints));
+  Result list = Run({"endpoint", "list"});
+  ExpectOk(list);
+  EXPECT_EQ(list.out,
+            "NAME   IFACE      IPV4      IPV6  INGRESS  EGRESS\n"
+            "web-1  veth-web1  10.0.1.2  -     open     policy\n");
+  Result one = Run({"endpoint", "list", "web-1", "-o", "json"});
+  ExpectOk(one);
+  EXPECT_THAT(one.out, HasSubstr("\"egress_policy\": true"));
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::ListEndpointsRequest>("ListEndpoints")),
+            "name: \"web-1\"");
+}
+
+TEST_F(LbctlTest, GrammarErrorsSendNothing) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"endpoint", "add", "web-1", "--ip", "10.0.1.2"},
+        {"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2"},
+        {"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:80@70000"},
+        {"service", "del", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:80"},
+        {"policy", "show"},
+        {"monitor", "now"}}) {
+    Result r = Run(args);
+    EXPECT_EQ(r.code, 2) << args[1];
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(Run({"endpoint", "add", "web-1", "--ip", "10.0.1.2"}).err,
+            "lbctl: endpoint add: missing --iface (usage: lbctl endpoint add NAME --iface "
+            "HOST_VETH --ip IP[,IP6])\n");
+  EXPECT_THAT(Run({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:80@70000"}).err,
+              MatchesRegex("lbctl: service add: bad backend '10.0.1.2:80@70000': weight "
+                           "'70000' is not a number in 0..65535 [^\n]*\n"));
+  EXPECT_TRUE(fake_->Calls().empty());
+}
+
+TEST_F(LbctlTest, Services) {
+  ExpectOk(Run({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2:8080",
+                "--backend", "[2001:db8::5]:8080@50"}));
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::AddServiceRequest>("AddService")),
+            "service { vip { address: \"10.96.0.10\" port: 80 protocol: PROTOCOL_TCP } "
+            "backends { address: \"10.0.1.2\" port: 8080 } "
+            "backends { address: \"2001:db8::5\" port: 8080 weight: 50 } }");
+  Result del = Run({"-o", "json", "service", "del", "10.96.0.10:80/tcp"});
+  ExpectOk(del);
+  EXPECT_EQ(del.out, "{}\n");
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::DeleteServiceRequest>("DeleteService")),
+            "vip { address: \"10.96.0.10\" port: 80 protocol: PROTOCOL_TCP }");
+
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(services { vip { address: "10.96.0.10" port: 80 protocol: PROTOCOL_TCP }
+                      backends { address: "10.0.1.2" port: 8080 weight: 100 } })pb",
+      &fake_->services));
+  Result list = Run({"service", "list"});
+  ExpectOk(list);
+  EXPECT_EQ(list.out,
+            "SERVICE            BACKEND        WEIGHT\n"
+            "10.96.0.10:80/tcp  10.0.1.2:8080     100\n");
+  Result json = Run({"service", "list", "-o", "json"});
+  ExpectOk(json);
+  EXPECT_THAT(json.out, HasSubstr("\"port\": 8080"));
+}
+
+constexpr char kPolicyFile[] = R"({
+  "ingress": [
+    {"action": "allow", "peer": "10.0.1.2/32", "protocol": "tcp", "ports": "8080"},
+    {"action": "deny", "peer": "10.0.0.0/8", "protocol": "any"}
+  ],
+  "egress": []
+}
+)";
+
+TEST_F(LbctlTest, PolicySetShowClearRoundTrip) {
+  Result set = Run({"policy", "set", "web-1", WriteFile("p.json", kPolicyFile)});
+  ExpectOk(set);
+  EXPECT_EQ(set.out, "");
+  auto sent = fake_->LastRequest<sluice::v1::SetPolicyRequest>("SetPolicy");
+  EXPECT_EQ(Text(sent),
+            "endpoint: \"web-1\" policy { ingress { rules { action: RULE_ACTION_ALLOW "
+            "peer: \"10.0.1.2/32\" protocol: RULE_PROTOCOL_TCP port_min: 8080 port_max: 8080 } "
+            "rules { action: RULE_ACTION_DENY peer: \"10.0.0.0/8\" } } egress { } }");
+
+  // show prints the file format in both modes: show > file; set file round-trips.
+  *fake_->policy.mutable_policy() = sent.policy();
+  Result table = Run({"policy", "show", "web-1"});
+  ExpectOk(table);
+  EXPECT_EQ(table.out, kPolicyFile);
+  Result json = Run({"-o", "json", "policy", "show", "web-1"});
+  ExpectOk(json);
+  EXPECT_EQ(json.out, kPolicyFile);
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::GetPolicyRequest>("GetPolicy")),
+            "endpoint: \"web-1\"");
+  ExpectOk(Run({"policy", "set", "web-2", WriteFile("shown.json", table.out)}));
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::SetPolicyRequest>("SetPolicy").policy()),
+            Text(sent.policy()));
+
+  Result clear = Run({"-o", "json", "policy", "clear", "web-1"});
+  ExpectOk(clear);
+  EXPECT_EQ(clear.out, "{}\n");
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::ClearPolicyRequest>("ClearPolicy")),
+            "endpoint: \"web-1\"");
+}
+
+TEST_F(LbctlTest, PolicySetFromStdin) {
+  std::FILE* in = std::tmpfile();
+  ASSERT_NE(in, nullptr);
+  std::fputs(R"({"egress": [{"action": "allow", "protocol": "udp", "ports": 53}]})", in);
+  std::rewind(in);
+  Result r = Run({"policy", "set", "web-1", "-"}, in);
+  std::fclose(in);
+  ExpectOk(r);
+  EXPECT_EQ(Text(fake_->LastRequest<sluice::v1::SetPolicyRequest>("SetPolicy")),
+            "endpoint: \"web-1\" policy { egress { rules { action: RULE_ACTION_ALLOW "
+            "protocol: RULE_PROTOCOL_UDP port_min: 53 port_max: 53 } } }");
+}
+
+TEST_F(LbctlTest, PolicyFileErrorsSendNothing) {
+  std::string path = WriteFile(
+      "bad.json", R"({"ingress": [{"action": "allow"}, {"action": "allow", "ports": "90-80"}]})");
+  Result r = Run({"policy", "set", "web-1", path});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, absl::StrCat("lbctl: ", path, ": ingress rule 2: \"ports\": \"90-80\" is not a "
+                                "port range (want N or \"N-M\", N <= M <= 65535)\n"));
+  Result json = Run({"policy", "set", "web-1", WriteFile("notjson.json", "{\"ingress\": [\n")});
+  EXPECT_EQ(json.code, 1);
+  EXPECT_THAT(json.err, MatchesRegex("lbctl: [^\n]*notjson.json: not a JSON object [^\n]*\n"));
+  Result missing = Run({"policy", "set", "web-1", "/nonexistent/p.json"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_EQ(missing.err, "lbctl: /nonexistent/p.json: No such file or directory\n");
+  EXPECT_TRUE(fake_->Calls().empty());
+}
+
+TEST_F(LbctlTest, NodeErrorIsOneLine) {
+  fake_->SetError(grpc::Status(grpc::StatusCode::NOT_FOUND, "endpoint 'web-9': no such endpoint"));
+  Result r = Run({"policy", "show", "web-9"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "lbctl: NOT_FOUND: endpoint 'web-9': no such endpoint\n");
+}
+
+TEST_F(LbctlTest, StatsPolicy) {
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(rules { endpoint: "web-1" direction: "ingress" index: 0
+                   rule { action: RULE_ACTION_ALLOW protocol: RULE_PROTOCOL_TCP
+                          port_min: 8000 port_max: 8099 }
+                   hits { packets: 7 bytes: 420 } })pb",
+      &fake_->policy_stats));
+  Result table = Run({"stats", "policy"});
+  ExpectOk(table);
+  EXPECT_EQ(table.out,
+            "ENDPOINT  DIRECTION  RULE  ACTION  PEER  PROTOCOL  PORTS      PACKETS  BYTES\n"
+            "web-1     ingress       1  allow   any   tcp       8000-8099        7    420\n");
+  Result json = Run({"-o", "json", "stats", "policy"});
+  ExpectOk(json);
+  EXPECT_THAT(json.out, HasSubstr("\"packets\": \"7\""));
+  EXPECT_EQ(fake_->Calls().size(), 2u);  // GetPolicyStats only: not GetStats
+
+  // `stats` alone is the load balancer's sections, as before.
+  ExpectOk(Run({"stats"}));
+  EXPECT_EQ(fake_->Calls().back().method, "GetStats");
+}
+
+const char kEvents[][300] = {
+    R"pb(type: TYPE_DROP time_ns: 1234567891234 endpoint: "web-1" direction: "ingress"
+         reason: "policy_default" rule_index: -1 protocol: "tcp" source: "10.0.2.5"
+         source_port: 40000 destination: "10.0.1.2" destination_port: 8080)pb",
+    R"pb(type: TYPE_POLICY_ALLOW time_ns: 1234600000000 endpoint: "web-1" direction: "egress"
+         rule_index: 0 protocol: "udp" source: "10.0.1.2" source_port: 5353
+         destination: "10.96.0.10" destination_port: 53 suppressed: 2)pb",
+};
+
+TEST_F(LbctlTest, MonitorStreamsOneLinePerEvent) {
+  for (const char* text : kEvents) {
+    fake_->events.emplace_back();
+    ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &fake_->events.back()));
+  }
+  // Each line is handed over as it arrives.
+  std::vector<std::string> flushed;
+  std::vector<std::string> args = {"--server", fake_->target(), "monitor"};
+  std::string out, err;
+  int code = RunLbctl(args, nullptr, &out, &err, [&](std::string* text) {
+    flushed.push_back(*text);
+    text->clear();
+  });
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_THAT(flushed,
+              ElementsAre("[  1234.567891] drop web-1 ingress tcp 10.0.2.5:40000 -> "
+                          "10.0.1.2:8080 reason=policy_default\n",
+                          "[  1234.600000] allow web-1 egress udp 10.0.1.2:5353 -> "
+                          "10.96.0.10:53 rule=1 suppressed=2\n"));
+  EXPECT_EQ(out, "");
+
+  Result json = Run({"-o", "json", "monitor"});
+  ExpectOk(json);
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 2) << json.out;
+  EXPECT_THAT(json.out, MatchesRegex("\\{\"type\":\"TYPE_DROP\",[^\n]*\\}\n"
+                                     "\\{\"type\":\"TYPE_POLICY_ALLOW\",[^\n]*\"suppressed\":\"2\"\\}\n"));
+}
+
+TEST_F(LbctlTest, MonitorRefused) {
+  fake_->SetError(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "no node datapath"));
+  Result r = Run({"monitor"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "lbctl: FAILED_PRECONDITION: no node datapath\n");
+}
+
 TEST(Lbctl, UnreachableServer) {
   std::vector<std::string> args = {"--server", "/nonexistent/lbd.sock", "vip", "list"};
   std::string out, err;
@@ -274,9 +495,9 @@ TEST(Lbctl, UsageHelpAndUnsupported) {
   EXPECT_THAT(err, MatchesRegex("lbctl: vip add: bad VIP '10.0.0.10:80': missing protocol[^\n]*\n"));
 
   err.clear();
-  std::vector<std::string> later = {"monitor"};
+  std::vector<std::string> later = {"apply", "state.json"};
   EXPECT_EQ(RunLbctl(later, nullptr, &out, &err), 2);
-  EXPECT_EQ(err, "lbctl: 'monitor' is not supported by this lbd yet\n");
+  EXPECT_EQ(err, "lbctl: 'apply' is not supported by this lbd yet\n");
 }
 
 }  // namespace

@@ -25,7 +25,12 @@ int main(int argc, char** argv) {
   if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function(DiscardGrpcLog);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string out, err;
-  int code = sluice::cli::RunLbctl(args, stdin, &out, &err);
+  // monitor's lines go out as they come; a failed write stays in `out` and
+  // is reported below.
+  auto flush = [](std::string* text) {
+    if (WriteAll(stdout, *text)) text->clear();
+  };
+  int code = sluice::cli::RunLbctl(args, stdin, &out, &err, flush);
   if (!WriteAll(stdout, out) && code == sluice::cli::kExitOk) {
     std::fprintf(stderr, "lbctl: writing standard output: %s\n", std::strerror(errno));
     return sluice::cli::kExitError;

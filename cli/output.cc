@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cli/address.h"
+#include "cli/policy_file.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace sluice::cli {
@@ -33,6 +35,33 @@ void AppendCounterMap(absl::string_view title,
     table.AddRow({std::string(name), absl::StrCat(counter->packets()), absl::StrCat(counter->bytes())});
   }
   table.AppendTo(out);
+}
+
+std::string PrintJson(const google::protobuf::Message& message, bool multiline) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = multiline;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+    // Only fails for Any/unknown types, which the API does not use.
+    return "null\n";
+  }
+  while (!json.empty() && json.back() == '\n') json.pop_back();
+  json.push_back('\n');
+  return json;
+}
+
+std::string TableText(const Table& table) {
+  std::string out;
+  table.AppendTo(&out);
+  return out;
+}
+
+// One end of an event's flow: "10.0.1.2:8080", or the bare address for a
+// protocol without ports (ICMP).
+std::string FlowEnd(const std::string& address, uint32_t port, bool has_ports) {
+  return has_ports ? FormatHostPort(address, port) : address;
 }
 
 }  // namespace
@@ -75,18 +104,11 @@ void Table::AppendTo(std::string* out) const {
 }
 
 std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.always_print_primitive_fields = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
-    // Only fails for Any/unknown types, which the API does not use.
-    return "null\n";
-  }
-  while (!json.empty() && json.back() == '\n') json.pop_back();
-  json.push_back('\n');
-  return json;
+  return PrintJson(message, /*multiline=*/true);
+}
+
+std::string ToJsonLine(const google::protobuf::Message& message) {
+  return PrintJson(message, /*multiline=*/false);
 }
 
 std::string FormatChange(const google::protobuf::Message& response, OutputFormat format) {
@@ -102,9 +124,7 @@ std::string FormatVips(const sluice::v1::ListVipsResponse& response, OutputForma
                   c.ring_size() == 0 ? "default" : absl::StrCat(c.ring_size()),
                   absl::StrCat(e.backend_count())});
   }
-  std::string out;
-  table.AppendTo(&out);
-  return out;
+  return TableText(table);
 }
 
 std::string FormatBackends(const sluice::v1::ListBackendsResponse& response, OutputFormat format) {
@@ -119,9 +139,7 @@ std::string FormatBackends(const sluice::v1::ListBackendsResponse& response, Out
                   e.next_hop_mac().empty() ? "unresolved" : e.next_hop_mac(),
                   absl::StrCat(e.ring_entries())});
   }
-  std::string out;
-  table.AppendTo(&out);
-  return out;
+  return TableText(table);
 }
 
 std::string FormatBlacklist(const sluice::v1::BlacklistEntries& entries, OutputFormat format) {
@@ -157,6 +175,9 @@ std::string FormatStats(const sluice::v1::GetStatsResponse& response, StatsSecti
       shown.clear_drops();
       shown.clear_verdicts();
       shown.clear_counters();
+      shown.clear_node_drops();
+      shown.clear_node_verdicts();
+      shown.clear_node_counters();
     }
     return ToJson(shown);
   }
@@ -188,8 +209,80 @@ std::string FormatStats(const sluice::v1::GetStatsResponse& response, StatsSecti
     AppendCounterMap("VERDICT", response.verdicts(), &out);
     out.push_back('\n');
     AppendCounterMap("COUNTER", response.counters(), &out);
+    // The node datapath's, from an lbd that runs it (it fills every name).
+    if (!response.node_verdicts().empty()) {
+      out.push_back('\n');
+      AppendCounterMap("NODE_DROP_REASON", response.node_drops(), &out);
+      out.push_back('\n');
+      AppendCounterMap("NODE_VERDICT", response.node_verdicts(), &out);
+      out.push_back('\n');
+      AppendCounterMap("NODE_COUNTER", response.node_counters(), &out);
+    }
   }
   return out;
+}
+
+std::string FormatEndpoints(const sluice::v1::ListEndpointsResponse& response,
+                            OutputFormat format) {
+  if (format == OutputFormat::kJson) return ToJson(response);
+  auto policy = [](bool set) { return set ? "policy" : "open"; };
+  Table table({"NAME", "IFACE", "IPV4", "IPV6", "INGRESS", "EGRESS"});
+  for (const auto& e : response.endpoints()) {
+    const auto& ep = e.endpoint();
+    table.AddRow({ep.name(), ep.iface(), ep.ipv4().empty() ? "-" : ep.ipv4(),
+                  ep.ipv6().empty() ? "-" : ep.ipv6(), policy(e.ingress_policy()),
+                  policy(e.egress_policy())});
+  }
+  return TableText(table);
+}
+
+std::string FormatServices(const sluice::v1::ListServicesResponse& response, OutputFormat format) {
+  if (format == OutputFormat::kJson) return ToJson(response);
+  Table table({"SERVICE", "BACKEND", "WEIGHT"}, {"WEIGHT"});
+  for (const auto& s : response.services()) {
+    std::string vip = FormatVip(s.vip());
+    if (s.backends().empty()) table.AddRow({vip, "-", "-"});
+    for (const auto& b : s.backends()) {
+      table.AddRow({vip, FormatHostPort(b.address(), b.port()),
+                    b.has_weight() ? absl::StrCat(b.weight()) : "-"});
+    }
+  }
+  return TableText(table);
+}
+
+std::string FormatPolicyStats(const sluice::v1::GetPolicyStatsResponse& response,
+                              OutputFormat format) {
+  if (format == OutputFormat::kJson) return ToJson(response);
+  auto any = [](const std::string& s) { return s.empty() ? std::string("any") : s; };
+  Table table({"ENDPOINT", "DIRECTION", "RULE", "ACTION", "PEER", "PROTOCOL", "PORTS", "PACKETS",
+               "BYTES"},
+              {"RULE", "PACKETS", "BYTES"});
+  for (const auto& r : response.rules()) {
+    table.AddRow({r.endpoint(), r.direction(), absl::StrCat(r.index() + 1),
+                  std::string(ActionWord(r.rule().action())), any(r.rule().peer()),
+                  std::string(ProtocolWord(r.rule().protocol())), any(PortsText(r.rule())),
+                  absl::StrCat(r.hits().packets()), absl::StrCat(r.hits().bytes())});
+  }
+  return TableText(table);
+}
+
+std::string FormatEvent(const sluice::v1::Event& event, OutputFormat format) {
+  if (format == OutputFormat::kJson) return ToJsonLine(event);
+  absl::string_view type = "event";
+  if (event.type() == sluice::v1::Event::TYPE_DROP) type = "drop";
+  if (event.type() == sluice::v1::Event::TYPE_POLICY_ALLOW) type = "allow";
+  bool ports = event.protocol() == "tcp" || event.protocol() == "udp";
+  std::string line = absl::StrFormat(
+      "[%6d.%06d] %s %s %s %s %s -> %s", event.time_ns() / 1000000000,
+      event.time_ns() % 1000000000 / 1000, type,
+      event.endpoint().empty() ? "-" : event.endpoint(), event.direction(), event.protocol(),
+      FlowEnd(event.source(), event.source_port(), ports),
+      FlowEnd(event.destination(), event.destination_port(), ports));
+  if (!event.reason().empty()) absl::StrAppend(&line, " reason=", event.reason());
+  if (event.rule_index() >= 0) absl::StrAppend(&line, " rule=", event.rule_index() + 1);
+  if (event.suppressed() > 0) absl::StrAppend(&line, " suppressed=", event.suppressed());
+  line.push_back('\n');
+  return line;
 }
 
 }  // namespace sluice::cli

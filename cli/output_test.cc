@@ -169,6 +169,23 @@ TEST(FormatStats, OneSection) {
   EXPECT_THAT(json, HasSubstr(R"("packets": "1200")"));  // uint64 as a string (proto3 JSON)
 }
 
+TEST(FormatStats, NodeCountersInTheDropsSection) {
+  auto r = FromText<sluice::v1::GetStatsResponse>(kStats);
+  (*r.mutable_node_drops())["policy_deny"].set_packets(4);
+  (*r.mutable_node_verdicts())["pass"].set_packets(90);
+  (*r.mutable_node_counters())["dnat"].set_packets(5);
+  std::string drops = FormatStats(r, StatsSection::kDrops, OutputFormat::kTable);
+  EXPECT_THAT(drops, HasSubstr("\n\nNODE_DROP_REASON  PACKETS  BYTES\n"
+                               "policy_deny             4      0\n"
+                               "\nNODE_VERDICT  PACKETS  BYTES\n"
+                               "pass               90      0\n"
+                               "\nNODE_COUNTER  PACKETS  BYTES\n"
+                               "dnat                5      0\n"));
+  std::string json = FormatStats(r, StatsSection::kVips, OutputFormat::kJson);
+  EXPECT_THAT(json, HasSubstr(R"("node_drops": {})"));
+  EXPECT_THAT(json, ::testing::Not(HasSubstr("policy_deny")));
+}
+
 TEST(FormatStats, AllJson) {
   auto r = FromText<sluice::v1::GetStatsResponse>(kStats);
   ExpectJsonRoundTrip(FormatStats(r, StatsSection::kAll, OutputFormat::kJson), r);
@@ -182,6 +199,83 @@ TEST(FormatChange, NothingInTableEmptyObjectInJson) {
   std::string json = FormatChange(b, OutputFormat::kJson);
   ExpectJsonRoundTrip(json, b);
   EXPECT_THAT(json, HasSubstr(R"("arp_ips": "0")"));
+}
+
+TEST(FormatEndpoints, TableAndJson) {
+  auto r = FromText<sluice::v1::ListEndpointsResponse>(R"pb(
+    endpoints {
+      endpoint { name: "web-1" iface: "veth-web1" ipv4: "10.0.1.2" ipv6: "2001:db8::2" }
+      ingress_policy: true
+    }
+    endpoints { endpoint { name: "db" iface: "veth-db" ipv6: "2001:db8::3" } egress_policy: true })pb");
+  EXPECT_EQ(FormatEndpoints(r, OutputFormat::kTable),
+            "NAME   IFACE      IPV4      IPV6         INGRESS  EGRESS\n"
+            "web-1  veth-web1  10.0.1.2  2001:db8::2  policy   open\n"
+            "db     veth-db    -         2001:db8::3  open     policy\n");
+  std::string json = FormatEndpoints(r, OutputFormat::kJson);
+  ExpectJsonRoundTrip(json, r);
+  EXPECT_THAT(json, HasSubstr(R"("ingress_policy": false)"));  // defaults are printed
+  EXPECT_EQ(FormatEndpoints(sluice::v1::ListEndpointsResponse(), OutputFormat::kTable),
+            "NAME  IFACE  IPV4  IPV6  INGRESS  EGRESS\n");
+}
+
+TEST(FormatServices, OneRowPerBackend) {
+  auto r = FromText<sluice::v1::ListServicesResponse>(R"pb(
+    services {
+      vip { address: "10.96.0.10" port: 80 protocol: PROTOCOL_TCP }
+      backends { address: "10.0.1.2" port: 8080 weight: 100 }
+      backends { address: "2001:db8::5" port: 8080 weight: 0 }
+    }
+    services { vip { address: "2001:db8::10" port: 53 protocol: PROTOCOL_UDP } })pb");
+  EXPECT_EQ(FormatServices(r, OutputFormat::kTable),
+            "SERVICE                BACKEND             WEIGHT\n"
+            "10.96.0.10:80/tcp      10.0.1.2:8080          100\n"
+            "10.96.0.10:80/tcp      [2001:db8::5]:8080       0\n"
+            "[2001:db8::10]:53/udp  -                        -\n");
+  ExpectJsonRoundTrip(FormatServices(r, OutputFormat::kJson), r);
+}
+
+TEST(FormatPolicyStats, RulesCountFromOneInTables) {
+  auto r = FromText<sluice::v1::GetPolicyStatsResponse>(R"pb(
+    rules {
+      endpoint: "web-1" direction: "ingress" index: 0
+      rule { action: RULE_ACTION_ALLOW peer: "10.0.1.0/24" protocol: RULE_PROTOCOL_TCP
+             port_min: 8080 port_max: 8080 }
+      hits { packets: 12 bytes: 720 }
+    }
+    rules {
+      endpoint: "web-1" direction: "egress" index: 1
+      rule { action: RULE_ACTION_DENY }
+      hits { packets: 12345678901 bytes: 0 }
+    })pb");
+  EXPECT_EQ(FormatPolicyStats(r, OutputFormat::kTable),
+            "ENDPOINT  DIRECTION  RULE  ACTION  PEER         PROTOCOL  PORTS      PACKETS  BYTES\n"
+            "web-1     ingress       1  allow   10.0.1.0/24  tcp       8080            12    720\n"
+            "web-1     egress        2  deny    any          any       any    12345678901      0\n");
+  std::string json = FormatPolicyStats(r, OutputFormat::kJson);
+  ExpectJsonRoundTrip(json, r);
+  EXPECT_THAT(json, HasSubstr(R"("packets": "12345678901")"));  // 64-bit as a string
+  EXPECT_THAT(json, HasSubstr(R"("index": 0)"));
+}
+
+TEST(FormatEvent, OneLinePerEvent) {
+  auto drop = FromText<sluice::v1::Event>(R"pb(
+    type: TYPE_DROP time_ns: 1234567891234 endpoint: "web-1" direction: "ingress"
+    reason: "policy_deny" rule_index: 1 protocol: "tcp" source: "10.0.2.5" source_port: 40000
+    destination: "10.0.1.2" destination_port: 8080 suppressed: 3)pb");
+  EXPECT_EQ(FormatEvent(drop, OutputFormat::kTable),
+            "[  1234.567891] drop web-1 ingress tcp 10.0.2.5:40000 -> 10.0.1.2:8080 "
+            "reason=policy_deny rule=2 suppressed=3\n");
+  auto allow = FromText<sluice::v1::Event>(R"pb(
+    type: TYPE_POLICY_ALLOW time_ns: 5000 direction: "egress" rule_index: -1
+    protocol: "icmpv6" source: "2001:db8::2" destination: "2001:db8::9")pb");
+  EXPECT_EQ(FormatEvent(allow, OutputFormat::kTable),
+            "[     0.000005] allow - egress icmpv6 2001:db8::2 -> 2001:db8::9\n");
+
+  std::string json = FormatEvent(drop, OutputFormat::kJson);
+  EXPECT_EQ(std::count(json.begin(), json.end(), '\n'), 1) << json;
+  ExpectJsonRoundTrip(json, drop);
+  EXPECT_THAT(json, HasSubstr(R"("time_ns":"1234567891234")"));
 }
 
 }  // namespace

@@ -18,18 +18,32 @@
 #include "absl/strings/str_cat.h"
 #include "api/service/blacklist_service.h"
 #include "api/service/load_balancer_service.h"
+#include "api/service/node_service.h"
 #include "api/service/stats_service.h"
 #include "lb/decap.h"
 #include "lb/lbd_flags.h"
 #include "lb/metrics.h"
 #include "lb/netlink/netlink_watcher.h"
 #include "lb/netlink/next_hop.h"
+#include "lb/node/event_hub.h"
+#include "lb/node/node.h"
 #include "lb/status_macros.h"
 
 namespace sluice::lb {
 namespace {
 
 constexpr auto kNextHopRefreshPeriod = std::chrono::seconds(5);
+constexpr auto kHousekeepingTick = std::chrono::seconds(1);
+
+void SweepConnections(Node& node) {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  auto swept = node.SweepConnections(uint64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
+  if (!swept.ok()) {
+    fprintf(stderr, "lbd: sweeping the connection table: %s\n",
+            std::string(swept.status().message()).c_str());
+  }
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -114,6 +128,26 @@ int Run(int argc, char** argv) {
     lb = std::move(*created);
   }
 
+  // The node datapath (endpoints, services, policy) comes with the load
+  // balancer role; a real server (--decap-iface only) runs without it.
+  std::unique_ptr<NodeDatapath> node_datapath;
+  std::unique_ptr<Node> node;
+  std::unique_ptr<EventHub> events;
+  if (lb_role) {
+    auto dp = NodeDatapath::Open(flags->node);
+    if (!dp.ok()) return fail(dp.status());
+    node_datapath = std::move(*dp);
+    auto grace = GracePeriod::Create();
+    if (!grace.ok()) return fail(grace.status());
+    auto created = Node::Create(node_datapath.get(), std::move(*grace),
+                                static_cast<uint32_t>(flags->lb.hash_seed), flags->ct_timeouts);
+    if (!created.ok()) return fail(created.status());
+    node = std::move(*created);
+    auto hub = EventHub::Start(node_datapath->events_fd());
+    if (!hub.ok()) return fail(hub.status());
+    events = std::move(*hub);
+  }
+
   std::unique_ptr<Decap> decap;
   if (!flags->decap_ifaces.empty()) {
     auto d = Decap::Attach(flags->decap_ifaces, flags->datapath.pin_dir + "-decap");
@@ -129,7 +163,8 @@ int Run(int argc, char** argv) {
 
   api::LoadBalancerService lb_service(lb.get());
   api::BlacklistService blacklist_service(lb.get());
-  api::StatsService stats_service(datapath.get(), lb.get());
+  api::StatsService stats_service(datapath.get(), lb.get(), node_datapath.get());
+  api::NodeService node_service(node.get(), events.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   if (absl::Status s = PrepareUnixSocket(flags->listen); !s.ok()) return fail(s);
@@ -140,26 +175,37 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&lb_service);
   builder.RegisterService(&blacklist_service);
   builder.RegisterService(&stats_service);
+  if (node) builder.RegisterService(&node_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) return fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->listen)));
   if (flags->listen.rfind("unix:", 0) == 0) chmod(flags->listen.substr(5).c_str(), 0600);
 
   std::unique_ptr<MetricsServer> metrics;
   if (!flags->metrics.empty() && lb) {
-    auto m = MetricsServer::Start(flags->metrics, datapath.get(), lb.get());
+    auto m = MetricsServer::Start(flags->metrics, datapath.get(), lb.get(), node_datapath.get());
     if (!m.ok()) return fail(m.status());
     metrics = std::move(*m);
   }
 
   // Neighbour entries age without netlink events we can rely on: refresh
-  // next hops periodically too.
+  // next hops periodically too; and sweep the node's connection table.
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
   std::thread refresher([&] {
     std::unique_lock<std::mutex> lock(mu);
-    while (!cv.wait_for(lock, kNextHopRefreshPeriod, [&] { return stopping; })) {
-      if (lb) lb->RefreshNextHops();
+    auto next_refresh = std::chrono::steady_clock::now() + kNextHopRefreshPeriod;
+    auto next_sweep = std::chrono::steady_clock::now();
+    while (!cv.wait_for(lock, kHousekeepingTick, [&] { return stopping; })) {
+      auto now = std::chrono::steady_clock::now();
+      if (lb && now >= next_refresh) {
+        lb->RefreshNextHops();
+        next_refresh = now + kNextHopRefreshPeriod;
+      }
+      if (node && now >= next_sweep) {
+        SweepConnections(*node);
+        next_sweep = now + std::chrono::seconds(flags->ct_gc_interval_s);
+      }
     }
   });
   if (lb) lb->RefreshNextHops();
@@ -175,7 +221,9 @@ int Run(int argc, char** argv) {
   }
   cv.notify_all();
   refresher.join();
-  server->Shutdown();
+  // Monitor streams end only when their client cancels: give open calls a
+  // second, then cancel them.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   watcher.Stop();
   return 0;
 }

@@ -28,7 +28,8 @@ MetricFamily Family(const char* name, const char* help) {
 
 class DatapathCollector : public prometheus::Collectable {
  public:
-  DatapathCollector(const XdpDatapath* dp, const LoadBalancer* lb) : dp_(dp), lb_(lb) {}
+  DatapathCollector(const XdpDatapath* dp, const LoadBalancer* lb, const NodeDatapath* node)
+      : dp_(dp), lb_(lb), node_(node) {}
 
   std::vector<MetricFamily> Collect() const override {
     auto stats = ReadStats(*dp_, lb_->Snapshot());
@@ -63,19 +64,49 @@ class DatapathCollector : public prometheus::Collectable {
     for (const auto& [name, c] : stats->counters) {
       events.metric.push_back(Sample(c.packets, {{"class", name}}));
     }
-    return {vip_p, vip_b, be_p, be_b, drops, verdicts, events};
+    std::vector<MetricFamily> out = {vip_p, vip_b, be_p, be_b, drops, verdicts, events};
+    if (node_) CollectNode(&out);
+    return out;
   }
 
  private:
+  void CollectNode(std::vector<MetricFamily>* out) const {
+    auto stats = ReadNodeStats(*node_);
+    if (!stats.ok()) {
+      fprintf(stderr, "lbd: metrics: %s\n", std::string(stats.status().message()).c_str());
+      return;
+    }
+    struct Group {
+      const std::map<std::string, sluice_counter>* counters;
+      const char* name;
+      const char* help;
+      const char* label;
+    };
+    for (const Group& g : {
+             Group{&stats->drops, "sluice_node_drops_total",
+                   "Packets dropped on endpoint veths, by reason", "reason"},
+             Group{&stats->verdicts, "sluice_node_verdicts_total",
+                   "Verdicts of the endpoint veth programs", "verdict"},
+             Group{&stats->counters, "sluice_node_packets_total",
+                   "Endpoint veth packets by connection-table, NAT and policy outcome", "class"},
+         }) {
+      MetricFamily f = Family(g.name, g.help);
+      for (const auto& [name, c] : *g.counters) f.metric.push_back(Sample(c.packets, {{g.label, name}}));
+      out->push_back(std::move(f));
+    }
+  }
+
   const XdpDatapath* dp_;
   const LoadBalancer* lb_;
+  const NodeDatapath* node_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
                                                                     const XdpDatapath* datapath,
-                                                                    const LoadBalancer* lb) {
+                                                                    const LoadBalancer* lb,
+                                                                    const NodeDatapath* node) {
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   // prometheus-cpp reports a bind failure by throwing (civetweb); the
   // project builds without exceptions elsewhere, so catch it right here.
@@ -84,7 +115,7 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   } catch (const std::exception& e) {
     return absl::UnavailableError("metrics: cannot listen on " + address + ": " + e.what());
   }
-  auto collector = std::make_shared<DatapathCollector>(datapath, lb);
+  auto collector = std::make_shared<DatapathCollector>(datapath, lb, node);
   server->exposer_->RegisterCollectable(collector);
   server->collectable_ = collector;
   return server;

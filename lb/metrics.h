@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "lb/load_balancer.h"
+#include "lb/node/node_datapath.h"
 #include "lb/xdp_datapath.h"
 
 namespace prometheus {
@@ -17,10 +18,12 @@ namespace sluice::lb {
 
 class MetricsServer {
  public:
-  // Serves http://ADDRESS/metrics. `lb` and `datapath` outlive the server.
+  // Serves http://ADDRESS/metrics. The datapaths and `lb` outlive the
+  // server; `node` may be null (no node datapath).
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& address,
                                                               const XdpDatapath* datapath,
-                                                              const LoadBalancer* lb);
+                                                              const LoadBalancer* lb,
+                                                              const NodeDatapath* node);
   ~MetricsServer();
 
  private:

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "lb/lb_config.h"
+#include "lb/node/node_datapath.h"
 #include "lb/xdp_datapath.h"
 #include "sluice/shared.h"
 
@@ -30,5 +31,14 @@ struct StatsSnapshot {
 };
 
 absl::StatusOr<StatsSnapshot> ReadStats(const XdpDatapath& datapath, const LbConfig& config);
+
+// The node (tc) datapath's counters: drops (by reason), verdicts, counters.
+struct NodeStatsSnapshot {
+  std::map<std::string, sluice_counter> drops;
+  std::map<std::string, sluice_counter> verdicts;
+  std::map<std::string, sluice_counter> counters;
+};
+
+absl::StatusOr<NodeStatsSnapshot> ReadNodeStats(const NodeDatapath& datapath);
 
 }  // namespace sluice::lb

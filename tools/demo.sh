@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The Sluice demo: installs what is missing, builds, then runs the XDP load
-# balancer end to end in network namespaces (client, router, LB running lbd
-# in native XDP mode, three real servers decapsulating with lbd
-# --decap-iface) and shows what happened. Everything is removed at the end.
+# The Sluice demo: installs what is missing, builds, then runs in network
+# namespaces and shows what happened:
+#  1. the XDP load balancer end to end (client, router, LB running lbd in
+#     native XDP mode, three real servers decapsulating with lbd --decap-iface);
+#  2. a node running four workloads: tc programs on their veths do service
+#     NAT and endpoint policy.
+# Everything is removed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/setup.sh"
@@ -11,8 +14,10 @@ export SLUICE_BUILD_DIR=${SLUICE_BUILD_DIR:-$root/build}
 
 source "$root/netns-tests/lib/netns.sh"
 source "$root/netns-tests/lib/lb_topology.sh"
+source "$root/netns-tests/lib/node_topology.sh"
 nt_init demo
 lbt_require
+ndt_require
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -49,5 +54,43 @@ demo() {
   lbt_lbctl stats
 }
 
+node_demo() {
+  say "A node with four workloads (client, be1..be3) behind veths; lbd attaches tc programs"
+  ndt_build
+  ndt_start_lbd
+  ndt_configure
+  echo "\$ lbctl endpoint list"
+  ndt_lbctl endpoint list
+  echo "\$ lbctl service list"
+  ndt_lbctl service list
+
+  say "6 HTTP requests from the client to the service http://$NDT_SERVICE4/ (DNAT to a backend)"
+  local i
+  for ((i = 1; i <= 6; i++)); do
+    printf 'request %d -> %s\n' "$i" "$(ndt_get "$NDT_CLIENT" "http://$NDT_SERVICE4/")"
+  done
+  printf 'UDP %s:53 -> %s\n' "$NDT_UDP_SERVICE4" \
+    "$(nt_exec "$NDT_CLIENT" "$NDT_LIB/udp_ask.py" "$NDT_UDP_SERVICE4" 53 hello)"
+
+  say "Policy on be1: admit only the client, only on tcp/8080"
+  local policy
+  policy=$(nt_tmpdir policy)/be1.json
+  echo "{\"ingress\": [{\"action\": \"allow\", \"peer\": \"$NDT_CLIENT4/32\", \"protocol\": \"tcp\", \"ports\": \"8080\"}]}" >"$policy"
+  cat "$policy"
+  nt_bg "$NDT_NODE" monitor "$SLUICE_BUILD_DIR/cli/lbctl" --server "unix:$NDT_SOCK" monitor
+  ndt_lbctl policy set be1 "$policy"
+  if ndt_get "${NDT_BACKEND_NS[1]}" "http://$(ndt_backend4 1):8080/" >/dev/null; then
+    echo "be2 -> be1: served?!"
+  else
+    echo "be2 -> be1: timed out (dropped by be1's ingress policy)"
+  fi
+  printf 'client -> service: %s\n' "$(ndt_get "$NDT_CLIENT" "http://$NDT_SERVICE4/")"
+  echo "\$ lbctl monitor   (what it printed meanwhile)"
+  cat "$(nt_bg_log monitor)"
+  echo "\$ lbctl stats policy"
+  ndt_lbctl stats policy
+}
+
 nt_run demo
+nt_run node_demo
 nt_done

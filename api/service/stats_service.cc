@@ -37,6 +37,11 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* ct
     for (const auto& [name, c] : s.drops) (*resp->mutable_drops())[name] = ToProto(c);
     for (const auto& [name, c] : s.verdicts) (*resp->mutable_verdicts())[name] = ToProto(c);
     for (const auto& [name, c] : s.counters) (*resp->mutable_counters())[name] = ToProto(c);
+    if (!node_) return absl::OkStatus();
+    ASSIGN_OR_RETURN(lb::NodeStatsSnapshot n, lb::ReadNodeStats(*node_));
+    for (const auto& [name, c] : n.drops) (*resp->mutable_node_drops())[name] = ToProto(c);
+    for (const auto& [name, c] : n.verdicts) (*resp->mutable_node_verdicts())[name] = ToProto(c);
+    for (const auto& [name, c] : n.counters) (*resp->mutable_node_counters())[name] = ToProto(c);
     return absl::OkStatus();
   };
   return Finish(ctx, run());

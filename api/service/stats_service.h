@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lb/load_balancer.h"
+#include "lb/node/node_datapath.h"
 #include "lb/xdp_datapath.h"
 #include "sluice/v1/stats.grpc.pb.h"
 
@@ -9,8 +10,9 @@ namespace sluice::api {
 
 class StatsService final : public v1::Stats::CallbackService {
  public:
-  StatsService(const lb::XdpDatapath* datapath, const lb::LoadBalancer* lb)
-      : datapath_(datapath), lb_(lb) {}
+  StatsService(const lb::XdpDatapath* datapath, const lb::LoadBalancer* lb,
+               const lb::NodeDatapath* node)
+      : datapath_(datapath), lb_(lb), node_(node) {}
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* ctx,
                                      const v1::GetStatsRequest* req,
@@ -19,6 +21,7 @@ class StatsService final : public v1::Stats::CallbackService {
  private:
   const lb::XdpDatapath* datapath_;
   const lb::LoadBalancer* lb_;
+  const lb::NodeDatapath* node_;
 };
 
 }  // namespace sluice::api
