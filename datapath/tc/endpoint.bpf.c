@@ -246,7 +246,9 @@ static __always_inline int handle_forward(struct ctx *c)
 
 	ct_key_of(&k, &c->pkt.flow, SLUICE_CT_CONN);
 	e = bpf_map_lookup_elem(&conntrack, &k);
-	reason = policy_check(c, &c->pkt.flow, !e, &rule_id);
+	/* A connection is new to this endpoint at its SYN even when the
+	 * client's side already made the entry. */
+	reason = policy_check(c, &c->pkt.flow, !e || is_tcp_syn(&c->pkt), &rule_id);
 	if (reason)
 		return drop(c, reason, rule_id);
 	if (e) {

@@ -48,6 +48,13 @@ static __always_inline void ct_key_reversed(struct sluice_ct_key *k,
 	k->pad = 0;
 }
 
+/* Returns: whether the packet opens a TCP connection (SYN without ACK). */
+static __always_inline int is_tcp_syn(const struct sluice_pkt *p)
+{
+	return p->flow.proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+}
+
 /* Records a packet of the connection: its time, whether it is a reply, and
  * FIN/RST. A new SYN on a closed tuple starts the connection over. */
 static __always_inline void ct_touch(struct sluice_ct_entry *e,
@@ -57,7 +64,7 @@ static __always_inline void ct_touch(struct sluice_ct_entry *e,
 	__u8 flags = e->flags;
 
 	if (p->flow.proto == IPPROTO_TCP) {
-		if ((p->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+		if (is_tcp_syn(p))
 			flags &= ~(SLUICE_CT_TCP_FIN | SLUICE_CT_TCP_RST |
 				   SLUICE_CT_SEEN_REPLY);
 		if (p->tcp_flags & TCP_FLAG_FIN)
