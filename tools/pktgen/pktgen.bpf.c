@@ -57,6 +57,19 @@ static __always_inline __u16 csum_replace32(__u16 check, __u32 from, __u32 to)
 	return csum_fold32(sum);
 }
 
+/* Copies config.headers[off, off + len) to the frame. Byte by byte through
+ * the volatile config: a plain memcpy from it would be folded by clang into
+ * the zeros of its initializer (the loader fills it in after compiling). */
+static __always_inline void restore(__u8 *frame, __u32 off, __u32 len)
+{
+#pragma unroll
+	for (__u32 i = 0; i < PKTGEN_RESTORED_BYTES; i++) {
+		if (i >= len)
+			break;
+		frame[off + i] = config.headers[off + i];
+	}
+}
+
 SEC("xdp")
 int pktgen_xdp(struct xdp_md *ctx)
 {
@@ -72,6 +85,23 @@ int pktgen_xdp(struct xdp_md *ctx)
 	/* Attached to lo only to stay in the XDP dispatcher: pass lo's traffic. */
 	if (ctx->ingress_ifindex != config.ifindex)
 		return XDP_PASS;
+	/* The frame may be a recycled one whose headers the receiver rewrote
+	 * in place (a veth hands our pages over without copying: routing
+	 * changes MACs and TTL, a load balancer encapsulates): write the
+	 * template's headers back. Frames are at least 64 bytes; a longer
+	 * header's tail is restored separately. */
+	if (data + PKTGEN_RESTORED_BYTES > data_end)
+		return XDP_ABORTED;
+	restore(data, 0, PKTGEN_RESTORED_BYTES);
+	if (config.header_len > PKTGEN_RESTORED_BYTES) {
+		const __u32 tail = PKTGEN_MAX_HEADER_BYTES - PKTGEN_RESTORED_BYTES;
+		const __u32 tail_off = config.header_len - tail;
+
+		if (tail_off + tail > PKTGEN_MAX_HEADER_BYTES ||
+		    data + tail_off + tail > data_end)
+			return XDP_ABORTED;
+		restore(data, tail_off, tail);
+	}
 	if (config.flows <= 1)
 		return XDP_TX;
 	/* Covers every field written below: all lie before the checksum. */

@@ -11,6 +11,11 @@
 
 #include <linux/types.h>
 
+/* The template's first bytes (every header, padded with its payload to the
+ * 64-byte minimum frame) that each run writes back into its frame. */
+#define PKTGEN_RESTORED_BYTES 64
+#define PKTGEN_MAX_HEADER_BYTES 80   /* Ethernet + IPv6 + TCP = 74 */
+
 enum pktgen_vary {
 	PKTGEN_VARY_SRC_PORT = 0,
 	PKTGEN_VARY_SRC_ADDR = 1,
@@ -31,6 +36,8 @@ struct pktgen_config {
 	/* The template's checksums exactly as in the frame (network order). */
 	__u16 ip_csum;      /* IPv4 header */
 	__u16 l4_csum;
+	__u32 header_len;   /* Ethernet + IP + TCP/UDP header */
+	__u8 headers[PKTGEN_MAX_HEADER_BYTES];   /* the template's first bytes */
 };
 
 #endif /* SLUICE_TOOLS_PKTGEN_PKTGEN_CONFIG_H */

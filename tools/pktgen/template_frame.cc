@@ -90,6 +90,9 @@ absl::StatusOr<TemplateFrame> BuildTemplateFrame(const FrameSpec& spec) {
   const size_t l4_offset = kEthernetHeader + (c.ipv6 ? 40 : 20);
   c.ip_csum = c.ipv6 ? 0 : RawField16(frame.bytes, kEthernetHeader + 10);
   c.l4_csum = RawField16(frame.bytes, l4_offset + c.l4_csum_off);
+  c.header_len = static_cast<uint32_t>(HeadersSize(spec));
+  std::copy_n(frame.bytes.begin(),
+              std::min<size_t>(frame.bytes.size(), PKTGEN_MAX_HEADER_BYTES), c.headers);
   return frame;
 }
 
