@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "decap.skel.h"
 #include "lb/bpf_errors.h"
+#include "lb/map_setup.h"
 #include "lb/status_macros.h"
 #include "lb/tc_attach.h"
 #include "sluice/shared.h"
@@ -35,11 +36,7 @@ absl::StatusOr<std::unique_ptr<Decap>> Decap::Attach(const std::vector<std::stri
   if (mkdir(pin_dir.c_str(), 0700) && errno != EEXIST) {
     return absl::ErrnoToStatus(errno, absl::StrCat("creating pin dir ", pin_dir));
   }
-  bpf_map* map;
-  bpf_object__for_each_map(map, d->skel_->obj) {
-    std::string path = absl::StrCat(pin_dir, "/", bpf_map__name(map));
-    RETURN_IF_ERROR(BpfStatus(bpf_map__set_pin_path(map, path.c_str()), "decap pin path"));
-  }
+  RETURN_IF_ERROR(PinMapsUnder(d->skel_->obj, pin_dir));
   RETURN_IF_ERROR(BpfStatus(decap::load(d->skel_), "loading the decap program"));
   RETURN_IF_ERROR(d->RefreshLocalAddresses());
   for (const std::string& iface : ifaces) {

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lb/bpf_errors.h"
+#include "lb/map_setup.h"
 #include "lb/status_macros.h"
 #include "lb_xdp.skel.h"
 
@@ -41,11 +42,7 @@ bool AlreadyAttached(int ifindex) {
 }
 
 absl::Status PrepareMaps(lb_xdp* skel, const XdpDatapathOptions& o) {
-  struct Size {
-    bpf_map* map;
-    uint32_t entries;
-  };
-  const Size sizes[] = {
+  const MapSize sizes[] = {
       // VIPs plus one address marker per VIP address (at most as many).
       {skel->maps.vips_gen0, 2 * o.max_vips},
       {skel->maps.vips_gen1, 2 * o.max_vips},
@@ -61,17 +58,8 @@ absl::Status PrepareMaps(lb_xdp* skel, const XdpDatapathOptions& o) {
       {skel->maps.vip_counters, o.max_vips},
       {skel->maps.conntrack, o.conntrack_entries},
   };
-  for (const Size& s : sizes) {
-    RETURN_IF_ERROR(BpfStatus(bpf_map__set_max_entries(s.map, s.entries),
-                              absl::StrCat("sizing map ", bpf_map__name(s.map))));
-  }
-  bpf_map* map;
-  bpf_object__for_each_map(map, skel->obj) {
-    std::string path = absl::StrCat(o.pin_dir, "/", bpf_map__name(map));
-    RETURN_IF_ERROR(BpfStatus(bpf_map__set_pin_path(map, path.c_str()),
-                              absl::StrCat("pin path ", path)));
-  }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(SizeMaps(sizes));
+  return PinMapsUnder(skel->obj, o.pin_dir);
 }
 
 absl::Status AttachOne(xdp_program* prog, int ifindex, const std::string& iface,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "endpoint.skel.h"
 #include "lb/bpf_errors.h"
+#include "lb/map_setup.h"
 #include "lb/status_macros.h"
 #include "lb/tc_attach.h"
 #include "sluice/shared.h"
@@ -33,11 +34,7 @@ absl::Status MakeDirs(const std::string& path) {
 }
 
 absl::Status PrepareMaps(::endpoint* skel, const NodeDatapathOptions& o) {
-  struct Size {
-    bpf_map* map;
-    uint32_t entries;
-  };
-  const Size sizes[] = {
+  const MapSize sizes[] = {
       {skel->maps.endpoints, o.max_endpoints},
       {skel->maps.services, o.max_services},
       // Each service's table, plus its replacement while a change commits.
@@ -49,17 +46,8 @@ absl::Status PrepareMaps(::endpoint* skel, const NodeDatapathOptions& o) {
       {skel->maps.rule_counters, o.max_policy_rules},
       {skel->maps.events, o.event_ring_bytes},
   };
-  for (const Size& s : sizes) {
-    RETURN_IF_ERROR(BpfStatus(bpf_map__set_max_entries(s.map, s.entries),
-                              absl::StrCat("sizing map ", bpf_map__name(s.map))));
-  }
-  bpf_map* map;
-  bpf_object__for_each_map(map, skel->obj) {
-    std::string path = absl::StrCat(o.pin_dir, "/", bpf_map__name(map));
-    RETURN_IF_ERROR(BpfStatus(bpf_map__set_pin_path(map, path.c_str()),
-                              absl::StrCat("pin path ", path)));
-  }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(SizeMaps(sizes));
+  return PinMapsUnder(skel->obj, o.pin_dir);
 }
 
 }  // namespace

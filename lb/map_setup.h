@@ -1,0 +1,25 @@
+// Preparing an opened (not yet loaded) BPF object's maps: their sizes, and
+// pin paths under a directory so that a later lbd reuses them.
+#pragma once
+
+#include <bpf/libbpf.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+namespace sluice::lb {
+
+struct MapSize {
+  bpf_map* map;
+  uint32_t entries;
+};
+
+absl::Status SizeMaps(absl::Span<const MapSize> sizes);
+
+// Every map of `obj` gets the pin path <pin_dir>/<map name>.
+absl::Status PinMapsUnder(bpf_object* obj, const std::string& pin_dir);
+
+}  // namespace sluice::lb
