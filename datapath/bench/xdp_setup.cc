@@ -1,0 +1,177 @@
+#include "datapath/bench/xdp_setup.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "datapath/xdp/lb_xdp_fixture.h"
+#include "lb/bpf_errors.h"
+#include "lb/status_macros.h"
+#include "lb_xdp.skel.h"
+
+namespace sluice::bench {
+namespace {
+
+uint8_t FamilyOf(const IpAddress& addr) {
+  return addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
+}
+
+sluice_config Config() {
+  sluice_config c{};
+  c.hash_seed = 0x5eed1234;
+  c.max_frame_len = 1600;
+  const IpAddress v4("10.255.0.0"), v6("fd00:ff::");
+  std::memcpy(&c.encap_src_v4, v4.bytes.data(), 4);
+  c.encap_src_v4_host_mask = 0xff;
+  std::memcpy(c.encap_src_v6, v6.bytes.data(), 16);
+  c.encap_src_v6_host_mask = 0xffff;
+  return c;
+}
+
+}  // namespace
+
+Bytes LbFrame(const IpAddress& src, uint16_t sport, const IpAddress& dst,
+              uint16_t dport) {
+  return TcpFrame(kClientMac, kLbMac, src, sport, dst, dport);
+}
+
+sluice_vip_key VipKey(const IpAddress& addr, uint16_t port, uint8_t proto) {
+  sluice_vip_key k{};
+  std::memcpy(k.addr, addr.bytes.data(), addr.size());
+  k.port = htons(port);
+  k.proto = proto;
+  k.family = FamilyOf(addr);
+  return k;
+}
+
+sluice_flow_key TcpFlow(const IpAddress& src, uint16_t sport,
+                        const IpAddress& dst, uint16_t dport) {
+  return testing::FlowKey(src, sport, dst, dport, IPPROTO_TCP);
+}
+
+sluice_lpm_v4_key V4Prefix(const IpAddress& addr, uint32_t bits) {
+  sluice_lpm_v4_key k{bits, 0};
+  std::memcpy(&k.addr, addr.bytes.data(), 4);
+  return k;
+}
+
+sluice_lpm_v6_key V6Prefix(const IpAddress& addr, uint32_t bits) {
+  sluice_lpm_v6_key k{};
+  k.prefixlen = bits;
+  std::memcpy(k.addr, addr.bytes.data(), 16);
+  return k;
+}
+
+absl::StatusOr<std::unique_ptr<XdpLb>> XdpLb::Load(const XdpSizes& sizes) {
+  ASSIGN_OR_RETURN(lb_xdp* skel, LoadSkeleton<lb_xdp>([&](lb_xdp* s) {
+    const auto& m = s->maps;
+    return MapSizes{
+        {m.vips_gen0, sizes.vips},
+        {m.vips_gen1, sizes.vips},
+        {m.vip_counters, sizes.vip_counters},
+        {m.src_blacklist_v4_gen0, sizes.prefixes},
+        {m.src_blacklist_v4_gen1, sizes.prefixes},
+        {m.src_blacklist_v6_gen0, sizes.prefixes},
+        {m.src_blacklist_v6_gen1, sizes.prefixes},
+        {m.conntrack, sizes.conntrack},
+        {m.ring_pool, sizes.ring_pool},
+        {m.backends, sizes.backends},
+        {m.backend_counters, sizes.backends},
+    };
+  }));
+  std::unique_ptr<XdpLb> lb(new XdpLb(skel));
+  const auto& m = skel->maps;
+  const uint32_t zero = 0;
+  RETURN_IF_ERROR(Put(m.generation, zero, zero));
+  RETURN_IF_ERROR(Put(m.config, zero, Config()));
+  return lb;
+}
+
+XdpLb::~XdpLb() { lb_xdp::destroy(skel_); }
+
+absl::Status XdpLb::PutVips(const std::vector<sluice_vip_key>& keys,
+                            const std::vector<sluice_vip_meta>& metas) {
+  return UpdateBatch(skel_->maps.vips_gen0, keys, metas);
+}
+
+absl::Status XdpLb::BlacklistArp(const IpAddress& sender_ip) {
+  const uint8_t one = 1;
+  return UpdateBatch(skel_->maps.arp_blacklist_gen0, sender_ip.bytes.data(),
+                     &one, 1);
+}
+
+absl::Status XdpLb::BlacklistV4(const std::vector<sluice_lpm_v4_key>& prefixes) {
+  return UpdateBatch(skel_->maps.src_blacklist_v4_gen0, prefixes,
+                     std::vector<uint8_t>(prefixes.size(), 1));
+}
+
+absl::Status XdpLb::BlacklistV6(const std::vector<sluice_lpm_v6_key>& prefixes) {
+  return UpdateBatch(skel_->maps.src_blacklist_v6_gen0, prefixes,
+                     std::vector<uint8_t>(prefixes.size(), 1));
+}
+
+absl::Status XdpLb::PutBackend(uint32_t id, const IpAddress& addr,
+                               bool resolved) {
+  sluice_backend b{};
+  std::memcpy(b.addr, addr.bytes.data(), addr.size());
+  b.family = FamilyOf(addr);
+  b.flags = SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED;
+  if (resolved) b.flags |= SLUICE_BACKEND_RESOLVED;
+  std::memcpy(b.next_hop_mac, kNextHopMac.bytes.data(), 6);
+  b.weight = 100;
+  return Put(skel_->maps.backends, id, b);
+}
+
+absl::Status XdpLb::PutRing(uint32_t offset, uint32_t size,
+                            uint32_t backend_id) {
+  std::vector<uint32_t> index(size);
+  for (uint32_t i = 0; i < size; ++i) index[i] = offset + i;
+  return UpdateBatch(skel_->maps.ring_pool, index,
+                     std::vector<uint32_t>(size, backend_id));
+}
+
+absl::Status XdpLb::PutFlows(const std::vector<sluice_flow_key>& flows,
+                             uint32_t backend_id) {
+  sluice_flow_state st{};
+  st.backend_id = backend_id;
+  return UpdateBatch(skel_->maps.conntrack, flows,
+                     std::vector<sluice_flow_state>(flows.size(), st));
+}
+
+absl::Status XdpLb::ForgetFlow(const sluice_flow_key& flow) {
+  if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.conntrack), &flow)) {
+    return lb::BpfStatus(-errno, "deleting a connection-table entry");
+  }
+  return absl::OkStatus();
+}
+
+bool XdpLb::HasFlow(const sluice_flow_key& flow) const {
+  sluice_flow_state st{};
+  return bpf_map_lookup_elem(bpf_map__fd(skel_->maps.conntrack), &flow, &st) == 0;
+}
+
+Measured XdpLb::Path(uint32_t xdp_action, PathCounter counter) const {
+  Measured m;
+  m.prog_fd = bpf_program__fd(skel_->progs.sluice_xdp);
+  m.verdict = xdp_action;
+  m.counter = counter;
+  return m;
+}
+
+PathCounter XdpLb::Counter(sluice_counter_id id) const {
+  return {bpf_map__fd(skel_->maps.counters), static_cast<uint32_t>(id)};
+}
+
+PathCounter XdpLb::Drop(sluice_drop_reason reason) const {
+  return {bpf_map__fd(skel_->maps.drop_counters),
+          static_cast<uint32_t>(reason)};
+}
+
+PathCounter XdpLb::Verdict(uint32_t xdp_action) const {
+  return {bpf_map__fd(skel_->maps.verdict_counters), xdp_action};
+}
+
+}  // namespace sluice::bench
