@@ -105,7 +105,9 @@ peer_without_xdp_is_reported() {
   before=$(rx_packets)
   pktgen --dst "$RX4" --count 1000 >/dev/null 2>"$err"
   after=$(rx_packets)
-  nt_assert_match 'warning: eth0 counted 0 of 1000 frames as transmitted' "$(cat "$err")" "warning"
+  # The count is the device's own: the kernel's own IPv6 traffic (router or
+  # MLD solicitations) may add a frame or two.
+  nt_assert_match 'warning: eth0 counted [0-9] of 1000 frames as transmitted' "$(cat "$err")" "warning"
   ((after - before < 10)) || nt_fail "receiver without XDP got $((after - before)) packets"
 }
 
