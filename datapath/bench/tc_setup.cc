@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "endpoint.skel.h"
+#include "datapath/testing/datapath_keys.h"
 #include "lb/bpf_errors.h"
 #include "lb/status_macros.h"
 
@@ -18,10 +19,6 @@ namespace sluice::bench {
 namespace {
 
 constexpr uint32_t kIfindex = 1;  // BPF_PROG_TEST_RUN's loopback device
-
-uint8_t FamilyOf(const IpAddress& addr) {
-  return addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-}
 
 int IgnoreEvent(void*, void*, size_t) { return 0; }
 
@@ -95,13 +92,13 @@ absl::Status NodeDp::PutServices(const std::vector<ServiceDef>& services) {
     std::memcpy(keys[i].addr, d.addr.bytes.data(), d.addr.size());
     keys[i].port = htons(d.port);
     keys[i].proto = IPPROTO_TCP;
-    keys[i].family = FamilyOf(d.addr);
+    keys[i].family = testing::FamilyOf(d.addr);
     svcs[i] = {ids[i], ids[i]};
     std::fill(std::begin(rings[i].backend), std::end(rings[i].backend), ids[i]);
     sluice_svc_backend& b = backends[i];
     std::memcpy(b.addr, d.backend.bytes.data(), d.backend.size());
     b.port = htons(d.backend_port);
-    b.family = FamilyOf(d.backend);
+    b.family = testing::FamilyOf(d.backend);
     b.flags = SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED;
     b.svc_id = ids[i];
     b.weight = 100;
@@ -124,7 +121,7 @@ absl::Status NodeDp::PutPolicy(uint32_t policy_id,
     }
     keys[i].prefixlen = SLUICE_POLICY_KEY_FIXED_BITS + p.bits;
     keys[i].policy_id = policy_id;
-    keys[i].family = FamilyOf(p.addr);
+    keys[i].family = testing::FamilyOf(p.addr);
     std::memcpy(keys[i].addr, p.addr.bytes.data(), p.addr.size());
     values[i].count = p.rules.size();
     std::copy(p.rules.begin(), p.rules.end(), values[i].rules);

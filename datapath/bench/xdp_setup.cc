@@ -7,17 +7,13 @@
 #include <cerrno>
 #include <cstring>
 
-#include "datapath/xdp/lb_xdp_fixture.h"
+#include "datapath/testing/datapath_keys.h"
 #include "lb/bpf_errors.h"
 #include "lb/status_macros.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice::bench {
 namespace {
-
-uint8_t FamilyOf(const IpAddress& addr) {
-  return addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-}
 
 sluice_config Config() {
   sluice_config c{};
@@ -43,7 +39,7 @@ sluice_vip_key VipKey(const IpAddress& addr, uint16_t port, uint8_t proto) {
   std::memcpy(k.addr, addr.bytes.data(), addr.size());
   k.port = htons(port);
   k.proto = proto;
-  k.family = FamilyOf(addr);
+  k.family = testing::FamilyOf(addr);
   return k;
 }
 
@@ -117,7 +113,7 @@ absl::Status XdpLb::PutBackend(uint32_t id, const IpAddress& addr,
                                bool resolved) {
   sluice_backend b{};
   std::memcpy(b.addr, addr.bytes.data(), addr.size());
-  b.family = FamilyOf(addr);
+  b.family = testing::FamilyOf(addr);
   b.flags = SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED;
   if (resolved) b.flags |= SLUICE_BACKEND_RESOLVED;
   std::memcpy(b.next_hop_mac, kNextHopMac.bytes.data(), 6);

@@ -11,61 +11,13 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "datapath/testing/fixture_counters.h"
 #include "datapath/testing/prog_test_run.h"
 #include "endpoint.skel.h"
 #include "lb/counter_names.h"
-#include "lb/percpu_counters.h"
 
 namespace sluice::testing {
 namespace {
-
-template <size_t N>
-std::array<sluice_counter, N> Minus(const std::array<sluice_counter, N>& a,
-                                    const std::array<sluice_counter, N>& b) {
-  std::array<sluice_counter, N> out{};
-  for (size_t i = 0; i < N; ++i) {
-    out[i].packets = a[i].packets - b[i].packets;
-    out[i].bytes = a[i].bytes - b[i].bytes;
-  }
-  return out;
-}
-
-template <size_t N>
-std::string NamesOfMoved(const std::array<sluice_counter, N>& counters,
-                         const char* (*name)(uint32_t)) {
-  std::vector<std::string> moved;
-  for (uint32_t i = 0; i < N; ++i) {
-    if (counters[i].packets == 0) continue;
-    std::string n = name(i);
-    if (counters[i].packets != 1) absl::StrAppend(&n, "x", counters[i].packets);
-    moved.push_back(n);
-  }
-  return absl::StrJoin(moved, " ");
-}
-
-template <size_t N>
-void ReadAll(bpf_map* map, std::array<sluice_counter, N>& out) {
-  for (uint32_t i = 0; i < N; ++i) {
-    auto c = lb::ReadPerCpuCounter(bpf_map__fd(map), i);
-    if (!c.ok()) {
-      ADD_FAILURE() << bpf_map__name(map) << ": " << c.status();
-      return;
-    }
-    out[i] = *c;
-  }
-}
-
-void Update(bpf_map* map, const void* key, const void* value,
-            const char* what) {
-  int err = bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY);
-  EXPECT_EQ(err, 0) << what << " in " << bpf_map__name(map) << ": "
-                    << strerror(errno);
-}
-
-uint8_t FamilyOf(const IpAddress& addr) {
-  return addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-}
 
 sluice_policy_rule Rule(uint32_t rule_id, uint8_t action, uint8_t proto,
                         uint16_t port_min, uint16_t port_max) {
@@ -102,18 +54,6 @@ std::string DropReasons(const NodeCounts& d) {
 }
 std::string Verdicts(const NodeCounts& d) {
   return NamesOfMoved(d.verdicts, lb::NodeVerdictName);
-}
-
-sluice_flow_key FlowKey(const IpAddress& src, uint16_t sport,
-                        const IpAddress& dst, uint16_t dport, uint8_t proto) {
-  sluice_flow_key k{};
-  std::memcpy(k.src, src.bytes.data(), src.size());
-  std::memcpy(k.dst, dst.bytes.data(), dst.size());
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = proto;
-  k.family = FamilyOf(src);
-  return k;
 }
 
 sluice_ct_key CtKey(const IpAddress& src, uint16_t sport, const IpAddress& dst,
@@ -256,9 +196,9 @@ void EndpointTest::PutPolicy(uint32_t policy_id, const IpAddress& prefix,
 
 NodeCounts EndpointTest::ReadCounts() {
   NodeCounts c;
-  ReadAll(skel_->maps.node_counters, c.ctr);
-  ReadAll(skel_->maps.node_drops, c.drops);
-  ReadAll(skel_->maps.node_verdicts, c.verdicts);
+  ReadCounters(skel_->maps.node_counters, c.ctr);
+  ReadCounters(skel_->maps.node_drops, c.drops);
+  ReadCounters(skel_->maps.node_verdicts, c.verdicts);
   return c;
 }
 

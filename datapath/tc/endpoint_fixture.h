@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/types/optional.h"
+#include "datapath/testing/datapath_keys.h"
 #include "datapath/testing/packet/addresses.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
@@ -71,8 +72,6 @@ struct TcRun {
 };
 
 // Ports in host order.
-sluice_flow_key FlowKey(const IpAddress& src, uint16_t sport,
-                        const IpAddress& dst, uint16_t dport, uint8_t proto);
 sluice_ct_key CtKey(const IpAddress& src, uint16_t sport, const IpAddress& dst,
                     uint16_t dport, uint8_t proto, uint8_t kind);
 

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "datapath/testing/fixture_counters.h"
 #include "datapath/testing/prog_test_run.h"
 #include "lb/counter_names.h"
 #include "lb/percpu_counters.h"
@@ -16,49 +16,6 @@
 
 namespace sluice::testing {
 namespace {
-
-template <size_t N>
-std::array<sluice_counter, N> Minus(const std::array<sluice_counter, N>& a,
-                                    const std::array<sluice_counter, N>& b) {
-  std::array<sluice_counter, N> out{};
-  for (size_t i = 0; i < N; ++i) {
-    out[i].packets = a[i].packets - b[i].packets;
-    out[i].bytes = a[i].bytes - b[i].bytes;
-  }
-  return out;
-}
-
-template <size_t N>
-std::string NamesOfMoved(const std::array<sluice_counter, N>& counters,
-                         const char* (*name)(uint32_t)) {
-  std::vector<std::string> names;
-  for (uint32_t i = 0; i < N; ++i) {
-    if (counters[i].packets == 0) continue;
-    std::string n = name(i);
-    if (counters[i].packets != 1) absl::StrAppend(&n, "x", counters[i].packets);
-    names.push_back(n);
-  }
-  return absl::StrJoin(names, " ");
-}
-
-template <size_t N>
-void ReadAll(int fd, std::array<sluice_counter, N>& out) {
-  for (uint32_t i = 0; i < N; ++i) {
-    auto c = lb::ReadPerCpuCounter(fd, i);
-    if (!c.ok()) {
-      ADD_FAILURE() << c.status();
-      return;
-    }
-    out[i] = *c;
-  }
-}
-
-void Update(bpf_map* map, const void* key, const void* value,
-            const char* what) {
-  int err = bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY);
-  EXPECT_EQ(err, 0) << what << " in " << bpf_map__name(map) << ": "
-                    << strerror(errno);
-}
 
 sluice_counter ReadCounter(bpf_map* map, uint32_t key) {
   auto c = lb::ReadPerCpuCounter(bpf_map__fd(map), key);
@@ -81,18 +38,6 @@ std::string DropReasons(const XdpCounts& d) {
 }
 std::string Verdicts(const XdpCounts& d) {
   return NamesOfMoved(d.verdicts, lb::VerdictName);
-}
-
-sluice_flow_key FlowKey(const IpAddress& src, uint16_t sport,
-                        const IpAddress& dst, uint16_t dport, uint8_t proto) {
-  sluice_flow_key k{};
-  std::memcpy(k.src, src.bytes.data(), src.size());
-  std::memcpy(k.dst, dst.bytes.data(), dst.size());
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = proto;
-  k.family = src.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-  return k;
 }
 
 sluice_vip_meta VipMeta(uint32_t vip_id, uint32_t ring_offset,
@@ -231,9 +176,9 @@ void LbXdpTest::BlacklistPrefix(uint32_t gen, const IpAddress& addr,
 
 XdpCounts LbXdpTest::ReadCounts() {
   XdpCounts c;
-  ReadAll(bpf_map__fd(skel_->maps.counters), c.ctr);
-  ReadAll(bpf_map__fd(skel_->maps.drop_counters), c.drops);
-  ReadAll(bpf_map__fd(skel_->maps.verdict_counters), c.verdicts);
+  ReadCounters(skel_->maps.counters, c.ctr);
+  ReadCounters(skel_->maps.drop_counters, c.drops);
+  ReadCounters(skel_->maps.verdict_counters, c.verdicts);
   return c;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/types/optional.h"
+#include "datapath/testing/datapath_keys.h"
 #include "datapath/testing/packet/addresses.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
@@ -73,10 +74,6 @@ struct XdpRun {
   std::vector<uint8_t> out;  // the packet as the program left it
   XdpCounts delta;           // counters this packet moved
 };
-
-// A connection-table key for a flow (ports in host order).
-sluice_flow_key FlowKey(const IpAddress& src, uint16_t sport,
-                        const IpAddress& dst, uint16_t dport, uint8_t proto);
 
 // VIP metadata: a VIP whose Maglev table is ring_pool[offset, offset+size).
 sluice_vip_meta VipMeta(uint32_t vip_id, uint32_t ring_offset,
