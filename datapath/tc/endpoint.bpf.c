@@ -170,6 +170,8 @@ static __always_inline int handle_icmp_error(struct ctx *c, int rev_nat_allowed,
 	struct sluice_ct_entry *e;
 	int err;
 
+	if (c->pkt.flow.proto != IPPROTO_ICMP && c->pkt.flow.proto != IPPROTO_ICMPV6)
+		return 0;
 	__builtin_memset(&quoted, 0, sizeof(quoted));
 	err = icmp_error_flow(data, data_end, &c->pkt, &quoted);
 	if (err <= 0)

@@ -261,9 +261,9 @@ absl::Status Node::AddService(const ServiceSpec& spec) {
   if (existing != services_.end()) {
     for (const ServiceBackend& b : existing->second.backends) old_ids[BackendKey(b.spec)] = b.id;
   }
-  std::vector<uint32_t> fresh_ids;
+  std::vector<ServiceBackend> fresh;   // new to the service
   auto undo = [&](absl::Status status) {
-    for (uint32_t id : fresh_ids) ClearServiceBackend(id);
+    for (const ServiceBackend& b : fresh) ClearServiceBackend(b.id);
     if (existing == services_.end()) service_ids_.Free(next.svc_id);
     return status;
   };
@@ -276,10 +276,10 @@ absl::Status Node::AddService(const ServiceSpec& spec) {
       absl::StatusOr<uint32_t> id = backend_ids_.Allocate();
       if (!id.ok()) return undo(id.status());
       backend.id = *id;
-      fresh_ids.push_back(*id);
     }
     // COMMITTED once the service points at a table naming it (restore).
     uint8_t flags = SLUICE_BACKEND_LIVE | (it != old_ids.end() ? SLUICE_BACKEND_COMMITTED : 0);
+    if (it == old_ids.end()) fresh.push_back(backend);
     if (absl::Status s = WriteServiceBackend(next, backend, flags); !s.ok()) return undo(s);
     next.backends.push_back(backend);
   }
@@ -296,10 +296,8 @@ absl::Status Node::AddService(const ServiceSpec& spec) {
     ring_ids_.Free(next.ring_id);
     return undo(BpfStatus(err, absl::StrCat("writing service ", spec.key.ToString())));
   }
-  for (const ServiceBackend& b : next.backends) {
-    if (std::count(fresh_ids.begin(), fresh_ids.end(), b.id)) {
-      WriteServiceBackend(next, b, SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED).IgnoreError();
-    }
+  for (const ServiceBackend& b : fresh) {
+    WriteServiceBackend(next, b, SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED).IgnoreError();
   }
   if (existing != services_.end()) {
     // No packet reads the old table or the removed backends after this.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -101,8 +102,11 @@ class Node {
   absl::Status Restore();
   absl::Status RestoreEndpoints();
   absl::Status RestoreServices();
+  // Rule specs (with their rule ids) by (policy id, direction).
+  using RulesByPolicy = std::map<std::pair<uint32_t, uint8_t>,
+                                 std::vector<std::pair<sluice_policy_rule_spec, uint32_t>>>;
   absl::StatusOr<InstalledPolicy> RestorePolicy(uint32_t policy_id, Direction direction,
-                                                std::map<uint32_t, bool>* seen_rules);
+                                                const RulesByPolicy& rules);
   absl::Status PurgeUnreferencedPolicy();
 
   absl::StatusOr<Endpoint*> FindEndpoint(const std::string& name) const;

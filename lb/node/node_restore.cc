@@ -53,15 +53,11 @@ absl::Status Node::Restore() {
   return RestoreServices();
 }
 
-absl::StatusOr<Node::InstalledPolicy> Node::RestorePolicy(uint32_t policy_id, Direction direction,
-                                                          std::map<uint32_t, bool>* seen_rules) {
+absl::StatusOr<Node::InstalledPolicy> Node::RestorePolicy(
+    uint32_t policy_id, Direction direction, const RulesByPolicy& rules) {
   std::vector<std::pair<sluice_policy_rule_spec, uint32_t>> found;
-  for (uint32_t rule_id : Keys<uint32_t>(datapath_->policy_rule_specs_fd())) {
-    sluice_policy_rule_spec v;
-    if (bpf_map_lookup_elem(datapath_->policy_rule_specs_fd(), &rule_id, &v)) continue;
-    if (v.policy_id != policy_id || v.direction != static_cast<uint8_t>(direction)) continue;
-    found.emplace_back(v, rule_id);
-  }
+  auto it = rules.find({policy_id, static_cast<uint8_t>(direction)});
+  if (it != rules.end()) found = it->second;
   std::sort(found.begin(), found.end(),
             [](const auto& a, const auto& b) { return a.first.index < b.first.index; });
   InstalledPolicy policy;
@@ -71,7 +67,6 @@ absl::StatusOr<Node::InstalledPolicy> Node::RestorePolicy(uint32_t policy_id, Di
     policy.rules.push_back(RuleFromSpec(v));
     policy.rule_ids.push_back(rule_id);
     rule_ids_.Reserve(rule_id);
-    (*seen_rules)[rule_id] = true;
   }
   ASSIGN_OR_RETURN(std::vector<PolicyTrieEntry> entries,
                    CompilePolicy(policy.rules, policy.rule_ids));
@@ -80,7 +75,15 @@ absl::StatusOr<Node::InstalledPolicy> Node::RestorePolicy(uint32_t policy_id, Di
 }
 
 absl::Status Node::RestoreEndpoints() {
-  std::map<uint32_t, bool> seen_rules;
+  // The rules as written, read once and grouped by (policy, direction).
+  RulesByPolicy rules;
+  for (uint32_t rule_id : Keys<uint32_t>(datapath_->policy_rule_specs_fd())) {
+    sluice_policy_rule_spec v;
+    if (bpf_map_lookup_elem(datapath_->policy_rule_specs_fd(), &rule_id, &v) == 0) {
+      rules[{v.policy_id, v.direction}].emplace_back(v, rule_id);
+    }
+  }
+  std::set<std::pair<uint32_t, uint8_t>> referenced;
   for (uint32_t ifindex : Keys<uint32_t>(datapath_->endpoints_fd())) {
     sluice_endpoint v;
     if (bpf_map_lookup_elem(datapath_->endpoints_fd(), &ifindex, &v)) continue;
@@ -98,7 +101,8 @@ absl::Status Node::RestoreEndpoints() {
     for (Direction d : {Direction::kIngress, Direction::kEgress}) {
       uint32_t policy_id = v.policy_id[static_cast<int>(d)];
       if (!policy_id) continue;
-      ASSIGN_OR_RETURN(ep->policy[static_cast<int>(d)], RestorePolicy(policy_id, d, &seen_rules));
+      ASSIGN_OR_RETURN(ep->policy[static_cast<int>(d)], RestorePolicy(policy_id, d, rules));
+      referenced.insert({policy_id, static_cast<uint8_t>(d)});
     }
     // The veth may be gone with its workload; the endpoint stays listed
     // (with no interface) until it is deleted.
@@ -106,8 +110,11 @@ absl::Status Node::RestoreEndpoints() {
     endpoints_.emplace(ep->spec.name, std::move(ep));
   }
   // Rules of a policy change that was interrupted before its switch.
-  for (uint32_t rule_id : Keys<uint32_t>(datapath_->policy_rule_specs_fd())) {
-    if (!seen_rules.count(rule_id)) bpf_map_delete_elem(datapath_->policy_rule_specs_fd(), &rule_id);
+  for (const auto& [policy, specs] : rules) {
+    if (referenced.count(policy)) continue;
+    for (const auto& [v, rule_id] : specs) {
+      bpf_map_delete_elem(datapath_->policy_rule_specs_fd(), &rule_id);
+    }
   }
   return absl::OkStatus();
 }
