@@ -13,14 +13,16 @@ const char* TableName(GenTable t) {
   switch (t) {
     case GenTable::kVips: return "VIP table";
     case GenTable::kArpBlacklist: return "ARP blacklist";
-    case GenTable::kSrcBlacklistV4: return "IPv4 source blacklist";
+    case GenTable::kSrcV4Top: return "IPv4 source blacklist (/16s)";
+    case GenTable::kSrcV4Leaves: return "IPv4 source blacklist (/24s)";
     case GenTable::kSrcBlacklistV6: return "IPv6 source blacklist";
   }
   return "table";
 }
 
 constexpr GenTable kAllTables[] = {GenTable::kVips, GenTable::kArpBlacklist,
-                                   GenTable::kSrcBlacklistV4, GenTable::kSrcBlacklistV6};
+                                   GenTable::kSrcV4Top, GenTable::kSrcV4Leaves,
+                                   GenTable::kSrcBlacklistV6};
 
 }  // namespace
 
@@ -29,7 +31,8 @@ int GenerationalTables::Fd(GenTable table, uint32_t gen) const {
   switch (table) {
     case GenTable::kVips: return m.vips;
     case GenTable::kArpBlacklist: return m.arp_blacklist;
-    case GenTable::kSrcBlacklistV4: return m.src_blacklist_v4;
+    case GenTable::kSrcV4Top: return m.src_v4_top;
+    case GenTable::kSrcV4Leaves: return m.src_v4_leaves;
     case GenTable::kSrcBlacklistV6: return m.src_blacklist_v6;
   }
   return -1;

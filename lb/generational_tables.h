@@ -1,5 +1,6 @@
 // Atomic commits over the tables that exist in two generations (VIPs, ARP
-// blacklist, IPv4/IPv6 source blacklists). Packets read the generation word
+// blacklist, IPv4/IPv6 source blacklists; the IPv4 blacklist's record is
+// written by LoadBalancer through mmap). Packets read the generation word
 // once and use that generation's copy of every table, so flipping the word
 // switches them from the whole old state to the whole new state at once.
 //
@@ -24,7 +25,7 @@
 
 namespace sluice::lb {
 
-enum class GenTable { kVips, kArpBlacklist, kSrcBlacklistV4, kSrcBlacklistV6 };
+enum class GenTable { kVips, kArpBlacklist, kSrcV4Top, kSrcV4Leaves, kSrcBlacklistV6 };
 
 struct TableOp {
   GenTable table;

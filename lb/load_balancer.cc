@@ -30,19 +30,22 @@ TableOp VipAddressOp(const IpAddress& address, bool erase) {
   return {GenTable::kVips, erase, Bytes(marker.ToBpf()), erase ? "" : Bytes(none)};
 }
 
-TableOp PrefixOp(const IpPrefix& p, bool erase) {
+// IPv6 prefixes are entries of an LPM trie (IPv4: V4BlacklistLayout).
+TableOp V6PrefixOp(const IpPrefix& p, bool erase) {
   uint8_t one = 1;
-  std::string value = erase ? "" : Bytes(one);
-  if (p.address.is_v4()) {
-    sluice_lpm_v4_key k{};
-    k.prefixlen = p.length;
-    std::memcpy(&k.addr, p.address.bytes.data(), 4);
-    return {GenTable::kSrcBlacklistV4, erase, Bytes(k), value};
-  }
   sluice_lpm_v6_key k{};
   k.prefixlen = p.length;
   std::memcpy(k.addr, p.address.bytes.data(), 16);
-  return {GenTable::kSrcBlacklistV6, erase, Bytes(k), value};
+  return {GenTable::kSrcBlacklistV6, erase, Bytes(k), erase ? "" : Bytes(one)};
+}
+
+void AppendLayoutOps(const V4BlacklistLayout::Plan& plan, std::vector<TableOp>& ops) {
+  for (const auto& [slot, top] : plan.top) {
+    ops.push_back({GenTable::kSrcV4Top, false, Bytes(slot), Bytes(top)});
+  }
+  for (const auto& [block, leaf] : plan.leaves) {
+    ops.push_back({GenTable::kSrcV4Leaves, !leaf, Bytes(block), leaf ? Bytes(*leaf) : ""});
+  }
 }
 
 TableOp ArpOp(const IpAddress& a, bool erase) {
@@ -397,6 +400,35 @@ absl::Status LoadBalancer::CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint
   return absl::OkStatus();
 }
 
+void LoadBalancer::WriteV4Record(uint32_t gen) const {
+  uint64_t* record = datapath_->v4_record(gen);
+  uint64_t n = 0;
+  for (auto it = config_.prefixes.begin(); it != config_.prefixes.end() && it->address.is_v4(); ++it) {
+    record[++n] = SLUICE_V4_RECORD_ENTRY(V4HostOrder(it->address), it->length);
+  }
+  record[0] = n;
+}
+
+// config_.prefixes already holds the new list. Commits `ops` plus the
+// layout `plan`, writing the record of the generation packets switch to
+// before the switch (a restart reads the active generation's record).
+absl::Status LoadBalancer::CommitBlacklist(std::vector<TableOp> ops,
+                                           const V4BlacklistLayout::Plan& plan) {
+  if (plan.leaves_after > datapath_->options().max_prefixes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "prefixes: the IPv4 prefixes longer than /16 would cover ", plan.leaves_after,
+        " /24 blocks; the blacklist holds at most ", datapath_->options().max_prefixes,
+        " (lbd --max-prefixes)"));
+  }
+  AppendLayoutOps(plan, ops);
+  ASSIGN_OR_RETURN(uint32_t active, tables_.Active());
+  WriteV4Record(active ^ 1);
+  RETURN_IF_ERROR(tables_.Commit(ops));
+  v4_layout_.Accept(plan);
+  WriteV4Record(active);
+  return absl::OkStatus();
+}
+
 // Add and delete build their ops from the change alone (not from a copy of
 // the whole list), so a small edit of a large list is a small commit.
 absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChange& change) {
@@ -404,20 +436,24 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChan
   std::set<IpPrefix> new_prefixes;
   std::set<IpAddress> new_arp;
   std::vector<TableOp> ops;
-  uint64_t v4 = v4_prefixes_;
+  uint64_t v4 = v4_prefixes_, v6 = config_.prefixes.size() - v4_prefixes_;
   for (const IpPrefix& p : change.prefixes) {
     if (config_.prefixes.count(p) || !new_prefixes.insert(p).second) continue;
-    ops.push_back(PrefixOp(p, false));
-    v4 += p.address.is_v4();
+    (p.address.is_v4() ? v4 : v6) += 1;
+    if (!p.address.is_v4()) ops.push_back(V6PrefixOp(p, false));
   }
+  std::vector<IpPrefix> added(new_prefixes.begin(), new_prefixes.end());
   for (const IpAddress& a : change.arp_ips) {
     if (config_.arp_ips.count(a) || !new_arp.insert(a).second) continue;
     ops.push_back(ArpOp(a, false));
   }
-  uint64_t total = config_.prefixes.size() + new_prefixes.size();
-  RETURN_IF_ERROR(CheckBlacklistCapacity(v4, total - v4, config_.arp_ips.size() + new_arp.size()));
-  RETURN_IF_ERROR(tables_.Commit(ops));
-  config_.prefixes.insert(new_prefixes.begin(), new_prefixes.end());
+  RETURN_IF_ERROR(CheckBlacklistCapacity(v4, v6, config_.arp_ips.size() + new_arp.size()));
+  config_.prefixes.insert(added.begin(), added.end());
+  absl::Status status = CommitBlacklist(std::move(ops), v4_layout_.PlanChange(config_.prefixes, added));
+  if (!status.ok()) {
+    for (const IpPrefix& p : added) config_.prefixes.erase(p);
+    return status;
+  }
   config_.arp_ips.insert(new_arp.begin(), new_arp.end());
   v4_prefixes_ = v4;
   return Counts();
@@ -434,17 +470,22 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const Blacklis
       return absl::NotFoundError(absl::StrCat("prefixes: ", p.ToString(), " is not blacklisted"));
     }
     if (!gone_prefixes.insert(p).second) continue;
-    ops.push_back(PrefixOp(p, true));
     v4 -= p.address.is_v4();
+    if (!p.address.is_v4()) ops.push_back(V6PrefixOp(p, true));
   }
+  std::vector<IpPrefix> gone(gone_prefixes.begin(), gone_prefixes.end());
   for (const IpAddress& a : change.arp_ips) {
     if (!config_.arp_ips.count(a)) {
       return absl::NotFoundError(absl::StrCat("arp_ips: ", a.ToString(), " is not blacklisted"));
     }
     if (gone_arp.insert(a).second) ops.push_back(ArpOp(a, true));
   }
-  RETURN_IF_ERROR(tables_.Commit(ops));
-  for (const IpPrefix& p : gone_prefixes) config_.prefixes.erase(p);
+  for (const IpPrefix& p : gone) config_.prefixes.erase(p);
+  absl::Status status = CommitBlacklist(std::move(ops), v4_layout_.PlanChange(config_.prefixes, gone));
+  if (!status.ok()) {
+    config_.prefixes.insert(gone.begin(), gone.end());
+    return status;
+  }
   for (const IpAddress& a : gone_arp) config_.arp_ips.erase(a);
   v4_prefixes_ = v4;
   return Counts();
@@ -459,10 +500,10 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistCh
   RETURN_IF_ERROR(CheckBlacklistCapacity(v4, prefixes.size() - v4, arp_ips.size()));
   std::vector<TableOp> ops;
   for (const IpPrefix& p : config_.prefixes) {
-    if (!prefixes.count(p)) ops.push_back(PrefixOp(p, true));
+    if (!p.address.is_v4() && !prefixes.count(p)) ops.push_back(V6PrefixOp(p, true));
   }
   for (const IpPrefix& p : prefixes) {
-    if (!config_.prefixes.count(p)) ops.push_back(PrefixOp(p, false));
+    if (!p.address.is_v4() && !config_.prefixes.count(p)) ops.push_back(V6PrefixOp(p, false));
   }
   for (const IpAddress& a : config_.arp_ips) {
     if (!arp_ips.count(a)) ops.push_back(ArpOp(a, true));
@@ -470,8 +511,13 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistCh
   for (const IpAddress& a : arp_ips) {
     if (!config_.arp_ips.count(a)) ops.push_back(ArpOp(a, false));
   }
-  RETURN_IF_ERROR(tables_.Commit(ops));
-  config_.prefixes = std::move(prefixes);
+  V4BlacklistLayout::Plan plan = v4_layout_.PlanAll(prefixes);
+  config_.prefixes.swap(prefixes);
+  absl::Status status = CommitBlacklist(std::move(ops), plan);
+  if (!status.ok()) {
+    config_.prefixes.swap(prefixes);
+    return status;
+  }
   config_.arp_ips = std::move(arp_ips);
   v4_prefixes_ = v4;
   return Counts();

@@ -18,6 +18,7 @@
 #include "lb/lb_config.h"
 #include "lb/maglev.h"
 #include "lb/ring_allocator.h"
+#include "lb/v4_blacklist_layout.h"
 #include "lb/xdp_datapath.h"
 
 namespace sluice::lb {
@@ -101,6 +102,9 @@ class LoadBalancer {
   // Commits `vip` (already holding the new backend set) with a new ring.
   absl::Status CommitRing(VipEntry& vip, const std::function<void()>& after_flip);
   absl::Status CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint64_t arp) const;
+  absl::Status CommitBlacklist(std::vector<TableOp> ops, const V4BlacklistLayout::Plan& plan);
+  // Writes the IPv4 prefixes of config_ into generation `gen`'s record.
+  void WriteV4Record(uint32_t gen) const;
   NextHopMac Resolve(const IpAddress& address);
   bool HasVipOn(const IpAddress& address) const;
   absl::StatusOr<VipEntry*> FindVip(const VipKey& key);   // NOT_FOUND names it
@@ -115,6 +119,7 @@ class LoadBalancer {
   mutable std::mutex mu_;   // one commit at a time; guards everything below
   LbConfig config_;
   uint64_t v4_prefixes_ = 0;   // IPv4 entries of config_.prefixes
+  V4BlacklistLayout v4_layout_;   // what the IPv4 blacklist maps hold
   std::map<uint32_t, NextHopMac> next_hops_;   // by backend id
   IdAllocator vip_ids_;
   IdAllocator backend_ids_;

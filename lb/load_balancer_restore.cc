@@ -2,6 +2,7 @@
 // The active generation is the truth for VIPs and blacklists; the backends
 // map says which real serves which VIP with which weight. A backend written
 // by a commit that never completed is recognised and dropped (see Restore).
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
 #include <cstring>
@@ -111,15 +112,27 @@ absl::Status LoadBalancer::RestoreBackends() {
 }
 
 absl::Status LoadBalancer::RestoreBlacklist(uint32_t gen) {
-  RETURN_IF_ERROR((ForEach<sluice_lpm_v4_key, uint8_t>(
-      tables_.Fd(GenTable::kSrcBlacklistV4, gen), [&](const sluice_lpm_v4_key& k, uint8_t) {
-        IpPrefix p;
-        p.address.family = AF_INET;
-        std::memcpy(p.address.bytes.data(), &k.addr, 4);
-        p.length = k.prefixlen;
-        config_.prefixes.insert(p);
-        ++v4_prefixes_;
-      })));
+  const uint64_t* record = datapath_->v4_record(gen);
+  if (record[0] > datapath_->options().max_prefixes) {
+    return absl::DataLossError(absl::StrCat("the pinned IPv4 blacklist record claims ", record[0],
+                                            " prefixes, more than --max-prefixes"));
+  }
+  for (uint64_t i = 1; i <= record[0]; ++i) {
+    IpPrefix p;
+    p.address.family = AF_INET;
+    uint32_t be = htonl(static_cast<uint32_t>(record[i]));
+    std::memcpy(p.address.bytes.data(), &be, 4);
+    p.length = static_cast<int>(record[i] >> 32);
+    if (p.length > 32) {
+      return absl::DataLossError(absl::StrCat("the pinned IPv4 blacklist record's entry ", i,
+                                              " has prefix length ", p.length));
+    }
+    config_.prefixes.insert(p);
+    ++v4_prefixes_;
+  }
+  // The active generation's maps hold this list's layout (written with it).
+  v4_layout_.Accept(v4_layout_.PlanAll(config_.prefixes));
+  WriteV4Record(gen ^ 1);
   RETURN_IF_ERROR((ForEach<sluice_lpm_v6_key, uint8_t>(
       tables_.Fd(GenTable::kSrcBlacklistV6, gen), [&](const sluice_lpm_v6_key& k, uint8_t) {
         IpPrefix p;

@@ -162,6 +162,42 @@ TEST_F(LoadBalancerTest, FullBlacklistIsResourceExhaustedAndChangesNothing) {
   EXPECT_EQ(Verdict(TcpPacket("10.0.0.7", "10.0.0.10", 1, 80)), XDP_PASS);
 }
 
+// IPv4 prefixes longer than /16 take /24 leaves (a /17 takes 128); the
+// leaves have their own limit (--max-prefixes), checked before any write.
+TEST_F(LoadBalancerTest, AListNeedingMoreLeavesThanTheTableHoldsIsRefusedWhole) {
+  ASSERT_TRUE(lb_->AddToBlacklist({{*ParseIpPrefix("10.0.0.0/12")}, {}}).ok())
+      << "a /12 covers whole /16s: no leaves";
+  BlacklistChange wide;
+  for (uint32_t i = 0; i * 128 <= max_prefixes_; ++i) {
+    wide.prefixes.push_back(*ParseIpPrefix(absl::StrCat("20.", i / 2, ".", (i % 2) * 128, ".0/17")));
+  }
+  absl::Status s = lb_->AddToBlacklist(wide).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_NE(s.message().find("/24 blocks"), absl::string_view::npos) << s;
+  EXPECT_EQ(lb_->ListBlacklist().prefixes.size(), 1u);
+  EXPECT_EQ(Verdict(TcpPacket("10.15.255.255", "10.0.0.10", 1, 80)), XDP_DROP);
+  EXPECT_EQ(Verdict(TcpPacket("20.0.0.1", "10.0.0.10", 1, 80)), XDP_PASS);
+  wide.prefixes.pop_back();
+  EXPECT_TRUE(lb_->AddToBlacklist(wide).ok()) << "one /17 fewer fits";
+  EXPECT_EQ(Verdict(TcpPacket("20.0.0.1", "10.0.0.10", 1, 80)), XDP_DROP);
+}
+
+// The leaves cannot tell a /24 from its two /25s; the record keeps the
+// prefixes as given, so a restarted lbd lists and deletes them exactly.
+TEST_F(LoadBalancerTest, RestartKeepsOverlappingIPv4PrefixesAsGiven) {
+  BlacklistChange list{{*ParseIpPrefix("10.0.0.0/24"), *ParseIpPrefix("10.0.0.0/25"),
+                        *ParseIpPrefix("10.0.0.128/26")}, {}};
+  ASSERT_TRUE(lb_->AddToBlacklist(list).ok());
+  Reopen();
+  EXPECT_EQ(lb_->ListBlacklist().prefixes.size(), 3u);
+  ASSERT_TRUE(lb_->DeleteFromBlacklist({{*ParseIpPrefix("10.0.0.0/24")}, {}}).ok());
+  Reopen();
+  EXPECT_EQ(lb_->ListBlacklist().prefixes.size(), 2u);
+  EXPECT_EQ(Verdict(TcpPacket("10.0.0.5", "10.0.0.10", 1, 80)), XDP_DROP);
+  EXPECT_EQ(Verdict(TcpPacket("10.0.0.150", "10.0.0.10", 1, 80)), XDP_DROP);
+  EXPECT_EQ(Verdict(TcpPacket("10.0.0.200", "10.0.0.10", 1, 80)), XDP_PASS);
+}
+
 TEST_F(LoadBalancerTest, DeletingAMissingEntryIsNotFoundAndChangesNothing) {
   ASSERT_TRUE(lb_->AddToBlacklist({{*ParseIpPrefix("198.51.100.0/24")}, {}}).ok());
   BlacklistChange del{{*ParseIpPrefix("198.51.100.0/24"), *ParseIpPrefix("203.0.113.0/24")}, {}};

@@ -15,6 +15,7 @@ static_assert(sizeof(sluice_vip_key) == 20);
 static_assert(sizeof(sluice_vip_meta) == 16);
 static_assert(sizeof(sluice_backend) == 32);
 static_assert(offsetof(sluice_backend, next_hop_mac) == 18);
-static_assert(sizeof(sluice_lpm_v4_key) == 8);
+static_assert(sizeof(sluice_v4_leaf) == 32);
+static_assert(sizeof(sluice_v4_top) == 40);
 static_assert(sizeof(sluice_lpm_v6_key) == 20);
 static_assert(sizeof(sluice_config) == 40);

@@ -48,8 +48,11 @@ absl::Status PrepareMaps(lb_xdp* skel, const XdpDatapathOptions& o) {
       {skel->maps.vips_gen1, 2 * o.max_vips},
       {skel->maps.arp_blacklist_gen0, o.max_arp_entries},
       {skel->maps.arp_blacklist_gen1, o.max_arp_entries},
-      {skel->maps.src_blacklist_v4_gen0, o.max_prefixes},
-      {skel->maps.src_blacklist_v4_gen1, o.max_prefixes},
+      // Each prefix longer than /16 needs a /24 leaf or more (a /17 needs 128).
+      {skel->maps.src_v4_leaves_gen0, o.max_prefixes},
+      {skel->maps.src_v4_leaves_gen1, o.max_prefixes},
+      {skel->maps.src_v4_record_gen0, o.max_prefixes + 1},
+      {skel->maps.src_v4_record_gen1, o.max_prefixes + 1},
       {skel->maps.src_blacklist_v6_gen0, o.max_prefixes},
       {skel->maps.src_blacklist_v6_gen1, o.max_prefixes},
       {skel->maps.ring_pool, o.ring_pool_entries},
@@ -89,7 +92,7 @@ absl::StatusOr<std::unique_ptr<XdpDatapath>> XdpDatapath::Open(
   struct stat st;
   dp->reused_pins_ = stat((options.pin_dir + "/generation").c_str(), &st) == 0;
   RETURN_IF_ERROR(dp->Load());
-  RETURN_IF_ERROR(dp->MapRingPool());
+  RETURN_IF_ERROR(dp->MapArrays());
   return dp;
 }
 
@@ -129,19 +132,26 @@ absl::Status XdpDatapath::AttachAll() {
   return absl::OkStatus();
 }
 
-absl::Status XdpDatapath::MapRingPool() {
-  ring_pool_bytes_ = static_cast<size_t>(options_.ring_pool_entries) * sizeof(uint64_t);
-  size_t page = sysconf(_SC_PAGESIZE);
-  ring_pool_bytes_ = (ring_pool_bytes_ + page - 1) / page * page;
-  void* p = mmap(nullptr, ring_pool_bytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 bpf_map__fd(skel_->maps.ring_pool), 0);
-  if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, "mapping the Maglev ring pool");
-  ring_pool_ = static_cast<uint64_t*>(p);
+absl::Status XdpDatapath::MapArrays() {
+  auto map = [this](bpf_map* m, uint64_t entries, const char* what) -> absl::StatusOr<uint64_t*> {
+    size_t page = sysconf(_SC_PAGESIZE);
+    size_t bytes = (entries * sizeof(uint64_t) + page - 1) / page * page;
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+    if (p == MAP_FAILED) return absl::ErrnoToStatus(errno, absl::StrCat("mapping the ", what));
+    mappings_.push_back({p, bytes});
+    return static_cast<uint64_t*>(p);
+  };
+  ASSIGN_OR_RETURN(ring_pool_, map(skel_->maps.ring_pool, options_.ring_pool_entries,
+                                   "Maglev ring pool"));
+  ASSIGN_OR_RETURN(v4_records_[0], map(skel_->maps.src_v4_record_gen0, options_.max_prefixes + 1ull,
+                                       "IPv4 blacklist record"));
+  ASSIGN_OR_RETURN(v4_records_[1], map(skel_->maps.src_v4_record_gen1, options_.max_prefixes + 1ull,
+                                       "IPv4 blacklist record"));
   return absl::OkStatus();
 }
 
 XdpDatapath::~XdpDatapath() {
-  if (ring_pool_) munmap(ring_pool_, ring_pool_bytes_);
+  for (const Mapping& m : mappings_) munmap(m.addr, m.bytes);
   // Closing our handles does not detach: libxdp's dispatcher and the pinned
   // maps keep the datapath running without lbd.
   for (xdp_program* p : attached_) xdp_program__close(p);
@@ -153,10 +163,12 @@ GenerationMaps XdpDatapath::generation_maps(uint32_t gen) const {
   const auto& m = skel_->maps;
   if (gen == 0) {
     return {bpf_map__fd(m.vips_gen0), bpf_map__fd(m.arp_blacklist_gen0),
-            bpf_map__fd(m.src_blacklist_v4_gen0), bpf_map__fd(m.src_blacklist_v6_gen0)};
+            bpf_map__fd(m.src_v4_top_gen0), bpf_map__fd(m.src_v4_leaves_gen0),
+            bpf_map__fd(m.src_blacklist_v6_gen0)};
   }
   return {bpf_map__fd(m.vips_gen1), bpf_map__fd(m.arp_blacklist_gen1),
-          bpf_map__fd(m.src_blacklist_v4_gen1), bpf_map__fd(m.src_blacklist_v6_gen1)};
+          bpf_map__fd(m.src_v4_top_gen1), bpf_map__fd(m.src_v4_leaves_gen1),
+          bpf_map__fd(m.src_blacklist_v6_gen1)};
 }
 
 int XdpDatapath::generation_fd() const { return bpf_map__fd(skel_->maps.generation); }

@@ -34,7 +34,8 @@ struct XdpDatapathOptions {
 struct GenerationMaps {
   int vips;
   int arp_blacklist;
-  int src_blacklist_v4;
+  int src_v4_top;        // IPv4 source blacklist (shared.h: sluice_v4_leaf)
+  int src_v4_leaves;
   int src_blacklist_v6;
 };
 
@@ -62,19 +63,27 @@ class XdpDatapath {
   // map lays its elements out 8 bytes apart whatever their size, so entry i
   // is the low 32 bits (little-endian) of the i-th 64-bit word.
   uint64_t* ring_pool() const { return ring_pool_; }
+  // The IPv4 blacklist record of generation `gen` (SLUICE_V4_RECORD_ENTRY),
+  // mapped likewise: max_prefixes + 1 words.
+  uint64_t* v4_record(uint32_t gen) const { return v4_records_[gen & 1]; }
 
  private:
   XdpDatapath() = default;
   absl::Status Load();
   absl::Status AttachAll();
-  absl::Status MapRingPool();
+  absl::Status MapArrays();
 
   XdpDatapathOptions options_;
   lb_xdp* skel_ = nullptr;
   std::vector<xdp_program*> attached_;
   std::vector<lb_xdp*> extra_skels_;   // one per further interface
+  struct Mapping {
+    void* addr;
+    size_t bytes;
+  };
+  std::vector<Mapping> mappings_;
   uint64_t* ring_pool_ = nullptr;
-  size_t ring_pool_bytes_ = 0;
+  uint64_t* v4_records_[2] = {nullptr, nullptr};
   bool reused_pins_ = false;
 };
 

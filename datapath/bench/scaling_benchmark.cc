@@ -32,6 +32,7 @@
 #include "datapath/bench/tc_setup.h"
 #include "datapath/bench/xdp_setup.h"
 #include "lb/status_macros.h"
+#include "lb/v4_blacklist_layout.h"
 
 namespace sluice::bench {
 namespace {
@@ -198,7 +199,7 @@ absl::StatusOr<std::unique_ptr<FilledXdp>> FillPrefixes(uint32_t n) {
   auto id = [](uint32_t a, uint32_t len) { return uint64_t{a} << 8 | len; };
   std::unordered_set<uint64_t> seen;
   seen.reserve(n * 2);
-  std::vector<sluice_lpm_v4_key> keys;
+  std::vector<lb::IpPrefix> keys;
   keys.reserve(n);
   while (keys.size() < n) {
     const uint32_t len = bits(rng), a = addr(rng) & Mask(len);
@@ -207,10 +208,10 @@ absl::StatusOr<std::unique_ptr<FilledXdp>> FillPrefixes(uint32_t n) {
   }
   RETURN_IF_ERROR(f->dp->BlacklistV4(keys));
   for (size_t i : Spread(n)) {
-    const uint32_t len = keys[i].prefixlen;
+    const uint32_t len = keys[i].length;
     const uint32_t host = rng() & ~Mask(len);
     f->packets.push_back(
-        LbFrame(V4(ntohl(keys[i].addr) | host), 40000, kNotVip, 80));
+        LbFrame(V4(lb::V4HostOrder(keys[i].address) | host), 40000, kNotVip, 80));
   }
   auto covered = [&](uint32_t a) {
     for (uint32_t len = 24; len <= 32; ++len) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "datapath/testing/datapath_keys.h"
+#include "datapath/testing/v4_blacklist_maps.h"
 #include "lb/bpf_errors.h"
 #include "lb/status_macros.h"
 #include "lb_xdp.skel.h"
@@ -48,10 +49,11 @@ sluice_flow_key TcpFlow(const IpAddress& src, uint16_t sport,
   return testing::FlowKey(src, sport, dst, dport, IPPROTO_TCP);
 }
 
-sluice_lpm_v4_key V4Prefix(const IpAddress& addr, uint32_t bits) {
-  sluice_lpm_v4_key k{bits, 0};
-  std::memcpy(&k.addr, addr.bytes.data(), 4);
-  return k;
+lb::IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits) {
+  lb::IpPrefix p;
+  std::memcpy(p.address.bytes.data(), addr.bytes.data(), 4);
+  p.length = bits;
+  return p;
 }
 
 sluice_lpm_v6_key V6Prefix(const IpAddress& addr, uint32_t bits) {
@@ -68,8 +70,8 @@ absl::StatusOr<std::unique_ptr<XdpLb>> XdpLb::Load(const XdpSizes& sizes) {
         {m.vips_gen0, sizes.vips},
         {m.vips_gen1, sizes.vips},
         {m.vip_counters, sizes.vip_counters},
-        {m.src_blacklist_v4_gen0, sizes.prefixes},
-        {m.src_blacklist_v4_gen1, sizes.prefixes},
+        {m.src_v4_leaves_gen0, sizes.prefixes},
+        {m.src_v4_leaves_gen1, sizes.prefixes},
         {m.src_blacklist_v6_gen0, sizes.prefixes},
         {m.src_blacklist_v6_gen1, sizes.prefixes},
         {m.conntrack, sizes.conntrack},
@@ -99,9 +101,10 @@ absl::Status XdpLb::BlacklistArp(const IpAddress& sender_ip) {
                      &one, 1);
 }
 
-absl::Status XdpLb::BlacklistV4(const std::vector<sluice_lpm_v4_key>& prefixes) {
-  return UpdateBatch(skel_->maps.src_blacklist_v4_gen0, prefixes,
-                     std::vector<uint8_t>(prefixes.size(), 1));
+absl::Status XdpLb::BlacklistV4(const std::vector<lb::IpPrefix>& prefixes) {
+  return testing::WriteV4Blacklist(bpf_map__fd(skel_->maps.src_v4_top_gen0),
+                                   bpf_map__fd(skel_->maps.src_v4_leaves_gen0),
+                                   {prefixes.begin(), prefixes.end()});
 }
 
 absl::Status XdpLb::BlacklistV6(const std::vector<sluice_lpm_v6_key>& prefixes) {

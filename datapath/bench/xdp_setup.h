@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "datapath/bench/bench_run.h"
+#include "lb/ip_address.h"
 #include "sluice/shared.h"
 
 struct lb_xdp;
@@ -43,7 +44,7 @@ Bytes LbFrame(const IpAddress& src, uint16_t sport, const IpAddress& dst,
 sluice_vip_key VipKey(const IpAddress& addr, uint16_t port, uint8_t proto);
 sluice_flow_key TcpFlow(const IpAddress& src, uint16_t sport,
                         const IpAddress& dst, uint16_t dport);
-sluice_lpm_v4_key V4Prefix(const IpAddress& addr, uint32_t bits);
+lb::IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits);
 sluice_lpm_v6_key V6Prefix(const IpAddress& addr, uint32_t bits);
 
 class XdpLb {
@@ -57,7 +58,7 @@ class XdpLb {
   absl::Status PutVips(const std::vector<sluice_vip_key>& keys,
                        const std::vector<sluice_vip_meta>& metas);
   absl::Status BlacklistArp(const IpAddress& sender_ip);
-  absl::Status BlacklistV4(const std::vector<sluice_lpm_v4_key>& prefixes);
+  absl::Status BlacklistV4(const std::vector<lb::IpPrefix>& prefixes);
   absl::Status BlacklistV6(const std::vector<sluice_lpm_v6_key>& prefixes);
 
   // A live backend, its next hop resolved to kNextHopMac (or unresolved),

@@ -109,11 +109,23 @@ static __always_inline int source_blacklisted(const struct sluice_pkt *p,
 	void *table;
 
 	if (p->flow.family == SLUICE_FAMILY_V4) {
-		struct sluice_lpm_v4_key k = { .prefixlen = 32,
-					       .addr = p->flow.src[0] };
+		__u32 addr = bpf_ntohl(p->flow.src[0]);
+		__u32 slot = addr >> 16, block = addr >> 8;
+		__u32 in_slot = block & 0xff, host = addr & 0xff;
+		struct sluice_v4_leaf *leaf;
+		struct sluice_v4_top *top;
 
-		table = current_table(&src_blacklist_v4_outer, gen);
-		return table && bpf_map_lookup_elem(table, &k);
+		table = current_table(&src_v4_top_outer, gen);
+		top = table ? bpf_map_lookup_elem(table, &slot) : NULL;
+		if (!top || top->state == SLUICE_V4_TOP_NONE)
+			return 0;
+		if (top->state == SLUICE_V4_TOP_ALL)
+			return 1;
+		if (!((top->blocks[in_slot >> 6] >> (in_slot & 63)) & 1))
+			return 0;
+		table = current_table(&src_v4_leaves_outer, gen);
+		leaf = table ? bpf_map_lookup_elem(table, &block) : NULL;
+		return leaf && ((leaf->hosts[host >> 6] >> (host & 63)) & 1);
 	} else {
 		struct sluice_lpm_v6_key k = { .prefixlen = 128 };
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "datapath/testing/fixture_counters.h"
 #include "datapath/testing/prog_test_run.h"
+#include "datapath/testing/v4_blacklist_maps.h"
 #include "lb/counter_names.h"
 #include "lb/percpu_counters.h"
 #include "lb_xdp.skel.h"
@@ -63,8 +64,8 @@ void LbXdpTest::SetUp() {
       {m.vips_gen1, kTestTableEntries},
       {m.arp_blacklist_gen0, kTestTableEntries},
       {m.arp_blacklist_gen1, kTestTableEntries},
-      {m.src_blacklist_v4_gen0, kTestPrefixes},
-      {m.src_blacklist_v4_gen1, kTestPrefixes},
+      {m.src_v4_leaves_gen0, kTestPrefixes},
+      {m.src_v4_leaves_gen1, kTestPrefixes},
       {m.src_blacklist_v6_gen0, kTestPrefixes},
       {m.src_blacklist_v6_gen1, kTestPrefixes},
       {m.ring_pool, kTestRingPoolEntries},
@@ -158,14 +159,19 @@ void LbXdpTest::BlacklistArp(uint32_t gen, const IpAddress& sender_ip) {
 
 void LbXdpTest::BlacklistPrefix(uint32_t gen, const IpAddress& addr,
                                 uint32_t prefixlen) {
-  uint8_t one = 1;
   const auto& m = skel_->maps;
   if (addr.is_v4()) {
-    sluice_lpm_v4_key k{prefixlen, 0};
-    std::memcpy(&k.addr, addr.bytes.data(), 4);
-    Update(gen == 0 ? m.src_blacklist_v4_gen0 : m.src_blacklist_v4_gen1, &k,
-           &one, "IPv4 prefix");
+    lb::IpPrefix p;
+    std::memcpy(p.address.bytes.data(), addr.bytes.data(), 4);
+    p.length = prefixlen;
+    v4_blacklist_[gen & 1].insert(p);
+    absl::Status s = WriteV4Blacklist(
+        bpf_map__fd(gen == 0 ? m.src_v4_top_gen0 : m.src_v4_top_gen1),
+        bpf_map__fd(gen == 0 ? m.src_v4_leaves_gen0 : m.src_v4_leaves_gen1),
+        v4_blacklist_[gen & 1]);
+    ASSERT_TRUE(s.ok()) << s;
   } else {
+    uint8_t one = 1;
     sluice_lpm_v6_key k{};
     k.prefixlen = prefixlen;
     std::memcpy(k.addr, addr.bytes.data(), 16);

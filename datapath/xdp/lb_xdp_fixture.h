@@ -18,12 +18,14 @@
 
 #include <array>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/types/optional.h"
 #include "datapath/testing/datapath_keys.h"
 #include "datapath/testing/packet/addresses.h"
+#include "lb/ip_address.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
 
@@ -114,6 +116,7 @@ class LbXdpTest : public ::testing::Test {
   int prog_fd() const;
 
   lb_xdp* skel_ = nullptr;
+  std::set<lb::IpPrefix> v4_blacklist_[2];   // per generation
 };
 
 }  // namespace sluice::testing

@@ -141,10 +141,37 @@ struct sluice_backend {
 	__u32 weight;
 };
 
-struct sluice_lpm_v4_key {
-	__u32 prefixlen;
-	__be32 addr;
+/* The IPv4 source blacklist in two levels, so a lookup costs the same for
+ * one prefix as for millions (an LPM trie walks ~log2(N) nodes). lbd
+ * expands the prefixes into them (lb/v4_blacklist_layout.h):
+ * - `top`, an array indexed by the address's upper 16 bits: a /16 of
+ *   nothing, a /16 some prefix of length <= 16 covers, or a /16 with
+ *   leaves, and then which of its /24s have one (so the many packets from
+ *   unlisted /24s skip the hash lookup);
+ * - `leaves`, a hash keyed by the address's upper 24 bits (host order):
+ *   a bitmap of the /24's 256 addresses, bit (a & 0xff) set when listed. */
+enum sluice_v4_top_state {
+	SLUICE_V4_TOP_NONE = 0,
+	SLUICE_V4_TOP_ALL = 1,
+	SLUICE_V4_TOP_LEAVES = 2,
 };
+
+#define SLUICE_V4_TOP_SLOTS 65536
+
+struct sluice_v4_top {
+	__u32 state;            /* enum sluice_v4_top_state */
+	__u32 pad;
+	__u64 blocks[4];        /* LEAVES: bit (a >> 8 & 0xff) set when that /24 has a leaf */
+};
+
+struct sluice_v4_leaf {
+	__u64 hosts[4];
+};
+
+/* The IPv4 prefixes as given (the layout cannot be read back into them):
+ * element 0 holds the count, elements 1..count one prefix each as
+ * (length << 32) | address in host order. Packets never read it. */
+#define SLUICE_V4_RECORD_ENTRY(addr, len) (((__u64)(len) << 32) | (addr))
 
 struct sluice_lpm_v6_key {
 	__u32 prefixlen;

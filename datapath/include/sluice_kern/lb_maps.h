@@ -64,22 +64,49 @@ struct {
 	.values = { &arp_blacklist_gen0, &arp_blacklist_gen1 },
 };
 
-struct lpm_v4_table {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct sluice_lpm_v4_key);
-	__type(value, __u8);
-} src_blacklist_v4_gen0 SEC(".maps"), src_blacklist_v4_gen1 SEC(".maps");
+/* IPv4 source blacklist: see struct sluice_v4_leaf in shared.h. */
+struct v4_top_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SLUICE_V4_TOP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sluice_v4_top);
+} src_v4_top_gen0 SEC(".maps"), src_v4_top_gen1 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, SLUICE_GENERATIONS);
 	__type(key, __u32);
-	__array(values, struct lpm_v4_table);
-} src_blacklist_v4_outer SEC(".maps") = {
-	.values = { &src_blacklist_v4_gen0, &src_blacklist_v4_gen1 },
+	__array(values, struct v4_top_table);
+} src_v4_top_outer SEC(".maps") = {
+	.values = { &src_v4_top_gen0, &src_v4_top_gen1 },
 };
+
+struct v4_leaf_table {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct sluice_v4_leaf);
+} src_v4_leaves_gen0 SEC(".maps"), src_v4_leaves_gen1 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SLUICE_GENERATIONS);
+	__type(key, __u32);
+	__array(values, struct v4_leaf_table);
+} src_v4_leaves_outer SEC(".maps") = {
+	.values = { &src_v4_leaves_gen0, &src_v4_leaves_gen1 },
+};
+
+/* The prefixes behind top and leaves, per generation, for lbd's restart
+ * (SLUICE_V4_RECORD_ENTRY); lbd writes them through mmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} src_v4_record_gen0 SEC(".maps"), src_v4_record_gen1 SEC(".maps");
 
 struct lpm_v6_table {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

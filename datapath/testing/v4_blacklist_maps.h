@@ -1,0 +1,16 @@
+// Writes an IPv4 source blacklist into one generation's maps the way lbd
+// lays it out (lb/v4_blacklist_layout.h), for fixtures and benchmarks that
+// drive the XDP program without lbd.
+#pragma once
+
+#include <set>
+
+#include "absl/status/status.h"
+#include "lb/ip_address.h"
+
+namespace sluice::testing {
+
+// The maps must hold no other prefixes (or a subset of `prefixes`).
+absl::Status WriteV4Blacklist(int top_fd, int leaves_fd, const std::set<lb::IpPrefix>& prefixes);
+
+}  // namespace sluice::testing
