@@ -45,15 +45,51 @@ absl::StatusOr<uint32_t> GenerationalTables::Active() const {
   return gen & 1;
 }
 
-absl::Status GenerationalTables::Apply(const TableOp& op, uint32_t gen) const {
-  int fd = Fd(op.table, gen);
-  if (op.erase) {
-    int err = bpf_map_delete_elem(fd, op.key.data());
-    if (err && errno == ENOENT) return absl::OkStatus();
-    return BpfStatus(err, absl::StrCat("deleting from the ", TableName(op.table)));
+// Ops of one table that are all updates or all erases go to the kernel in
+// one batch call (a million-entry commit is otherwise a million syscalls).
+absl::Status GenerationalTables::ApplyRun(absl::Span<const TableOp> run, uint32_t gen) const {
+  const TableOp& first = run.front();
+  int fd = Fd(first.table, gen);
+  std::string keys, values;
+  for (const TableOp& op : run) {
+    keys += op.key;
+    values += op.value;
   }
-  return BpfStatus(bpf_map_update_elem(fd, op.key.data(), op.value.data(), BPF_ANY),
-                   absl::StrCat("writing the ", TableName(op.table)));
+  const size_t key_size = first.key.size();
+  size_t done = 0;
+  while (done < run.size()) {
+    uint32_t count = run.size() - done;
+    const char* key = keys.data() + done * key_size;
+    int err = first.erase ? bpf_map_delete_batch(fd, key, &count, nullptr)
+                          : bpf_map_update_batch(fd, key, values.data() + done * first.value.size(),
+                                                 &count, nullptr);
+    done += count;
+    if (!err) continue;
+    if (first.erase && errno == ENOENT) {
+      ++done;   // already gone: that is what an erase wants
+      continue;
+    }
+    return BpfStatus(err, absl::StrCat(first.erase ? "deleting from the " : "writing the ",
+                                       TableName(first.table)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GenerationalTables::Apply(absl::Span<const TableOp> ops, uint32_t gen,
+                                       size_t* applied) const {
+  size_t begin = 0;
+  while (begin < ops.size()) {
+    size_t end = begin + 1;
+    while (end < ops.size() && ops[end].table == ops[begin].table &&
+           ops[end].erase == ops[begin].erase) {
+      ++end;
+    }
+    // A failed run may have written part of itself: count it as applied.
+    *applied = end;
+    RETURN_IF_ERROR(ApplyRun(ops.subspan(begin, end - begin), gen));
+    begin = end;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status GenerationalTables::CopyKey(const TableOp& op, uint32_t from, uint32_t gen) const {
@@ -72,11 +108,11 @@ absl::Status GenerationalTables::Commit(absl::Span<const TableOp> ops,
   ASSIGN_OR_RETURN(uint32_t active, Active());
   uint32_t next = active ^ 1;
 
-  for (size_t i = 0; i < ops.size(); ++i) {
-    absl::Status status = Apply(ops[i], next);
-    if (status.ok()) continue;
+  size_t applied = 0;
+  absl::Status status = Apply(ops, next, &applied);
+  if (!status.ok()) {
     // Packets never read `next` yet: put back what we changed there.
-    for (size_t j = 0; j < i; ++j) {
+    for (size_t j = 0; j < applied; ++j) {
       absl::Status undo = CopyKey(ops[j], active, next);
       if (!undo.ok()) return absl::InternalError(absl::StrCat(status.message(), "; ", undo.message()));
     }
@@ -89,12 +125,10 @@ absl::Status GenerationalTables::Commit(absl::Span<const TableOp> ops,
   RETURN_IF_ERROR(grace_.Wait());
   if (after_flip) after_flip();
 
-  for (const TableOp& op : ops) {
-    absl::Status status = Apply(op, active);
-    // Same ops, same capacity as on `next`: this cannot fail short of the
-    // kernel running out of memory. Say so; SyncInactive() repairs it.
-    if (!status.ok()) return absl::InternalError(absl::StrCat("committed, but ", status.message()));
-  }
+  // Same ops, same capacity as on `next`: this cannot fail short of the
+  // kernel running out of memory. Say so; SyncInactive() repairs it.
+  status = Apply(ops, active, &applied);
+  if (!status.ok()) return absl::InternalError(absl::StrCat("committed, but ", status.message()));
   return absl::OkStatus();
 }
 

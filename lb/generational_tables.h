@@ -58,7 +58,12 @@ class GenerationalTables {
   int Fd(GenTable table, uint32_t gen) const;
 
  private:
-  absl::Status Apply(const TableOp& op, uint32_t gen) const;
+  // Applies `ops` in order to generation `gen`. On error, *applied says
+  // how many leading ops may have been written.
+  absl::Status Apply(absl::Span<const TableOp> ops, uint32_t gen, size_t* applied) const;
+  // Ops of one table, all updates or all erases, with the same key and
+  // value sizes.
+  absl::Status ApplyRun(absl::Span<const TableOp> run, uint32_t gen) const;
   // Restores op.key in `gen` to its value in `from` (present or absent).
   absl::Status CopyKey(const TableOp& op, uint32_t from, uint32_t gen) const;
 

@@ -23,9 +23,14 @@ bool Same(const T& a, const T& b) {
 void SetBit(__u64 (&bits)[4], uint32_t i) { bits[i >> 6] |= __u64{1} << (i & 63); }
 bool BitSet(const __u64 (&bits)[4], uint32_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
 
-// Sets bits [first, first + count) of `leaf` (within one /24).
+// Sets bits [first, first + count) of `leaf`: the hosts of one prefix, so
+// `count` is a power of two and `first` a multiple of it.
 void SetHosts(sluice_v4_leaf& leaf, uint32_t first, uint32_t count) {
-  for (uint32_t h = first; h < first + count; ++h) SetBit(leaf.hosts, h);
+  if (count >= 64) {
+    for (uint32_t w = first >> 6; w < (first + count) >> 6; ++w) leaf.hosts[w] = ~__u64{0};
+  } else {
+    leaf.hosts[first >> 6] |= ((__u64{1} << count) - 1) << (first & 63);
+  }
 }
 
 // The layout of one /16 from the prefixes inside it ([begin, end): IPv4,
