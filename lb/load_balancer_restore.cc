@@ -2,7 +2,6 @@
 // The active generation is the truth for VIPs and blacklists; the backends
 // map says which real serves which VIP with which weight. A backend written
 // by a commit that never completed is recognised and dropped (see Restore).
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
 #include <cstring>
@@ -118,11 +117,7 @@ absl::Status LoadBalancer::RestoreBlacklist(uint32_t gen) {
                                             " prefixes, more than --max-prefixes"));
   }
   for (uint64_t i = 1; i <= record[0]; ++i) {
-    IpPrefix p;
-    p.address.family = AF_INET;
-    uint32_t be = htonl(static_cast<uint32_t>(record[i]));
-    std::memcpy(p.address.bytes.data(), &be, 4);
-    p.length = static_cast<int>(record[i] >> 32);
+    IpPrefix p{V4FromHostOrder(static_cast<uint32_t>(record[i])), static_cast<int>(record[i] >> 32)};
     if (p.length > 32) {
       return absl::DataLossError(absl::StrCat("the pinned IPv4 blacklist record's entry ", i,
                                               " has prefix length ", p.length));

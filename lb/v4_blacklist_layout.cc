@@ -5,6 +5,21 @@
 #include <cstring>
 
 namespace sluice::lb {
+
+uint32_t V4HostOrder(const IpAddress& a) {
+  uint32_t be;
+  std::memcpy(&be, a.bytes.data(), 4);
+  return ntohl(be);
+}
+
+IpAddress V4FromHostOrder(uint32_t host_order) {
+  IpAddress a;
+  a.family = AF_INET;
+  uint32_t be = htonl(host_order);
+  std::memcpy(a.bytes.data(), &be, 4);
+  return a;
+}
+
 namespace {
 
 using PrefixIt = std::set<IpPrefix>::const_iterator;
@@ -63,12 +78,12 @@ SlotLayout EncodeSlot(bool covered, PrefixIt begin, PrefixIt end) {
 }
 
 IpPrefix V4Prefix(uint32_t host_order, int length) {
-  IpPrefix p;
-  p.address.family = AF_INET;
-  uint32_t be = htonl(length ? host_order & (~0u << (32 - length)) : 0);
-  std::memcpy(p.address.bytes.data(), &be, 4);
-  p.length = length;
-  return p;
+  return {V4FromHostOrder(length ? host_order & (~0u << (32 - length)) : 0), length};
+}
+
+// The /16 slots prefix `p` touches: [first, first + count).
+std::pair<uint32_t, uint32_t> SlotsOf(const IpPrefix& p) {
+  return {V4HostOrder(p.address) >> 16, p.length >= 16 ? 1 : 1u << (16 - p.length)};
 }
 
 // True when a prefix of length <= 16 in `prefixes` covers /16 `slot`.
@@ -84,26 +99,13 @@ std::pair<PrefixIt, PrefixIt> InSlot(const std::set<IpPrefix>& prefixes, uint32_
   // Prefixes order by address, then length: (first address, length 0)
   // sorts before every prefix at or after that address.
   auto first_at = [&prefixes](uint32_t host_order) {
-    IpPrefix bound;
-    uint32_t be = htonl(host_order);
-    std::memcpy(bound.address.bytes.data(), &be, 4);
-    return prefixes.lower_bound(bound);
+    return prefixes.lower_bound(IpPrefix{V4FromHostOrder(host_order), 0});
   };
   PrefixIt end = slot + 1 < SLUICE_V4_TOP_SLOTS
                      ? first_at((slot + 1) << 16)
                      : prefixes.lower_bound(IpPrefix{IpAddress{AF_INET6}, 0});
   return {first_at(slot << 16), end};
 }
-
-}  // namespace
-
-uint32_t V4HostOrder(const IpAddress& a) {
-  uint32_t be;
-  std::memcpy(&be, a.bytes.data(), 4);
-  return ntohl(be);
-}
-
-namespace {
 
 // Adds to `plan` what /16 `slot` needs to go from `have` (the mirror's top
 // entry and leaves) to `want`.
@@ -135,8 +137,7 @@ V4BlacklistLayout::Plan V4BlacklistLayout::PlanChange(const std::set<IpPrefix>& 
   std::set<uint32_t> slots;
   for (const IpPrefix& p : changed) {
     if (!p.address.is_v4()) continue;
-    uint32_t first = V4HostOrder(p.address) >> 16;
-    uint32_t count = p.length >= 16 ? 1 : 1u << (16 - p.length);
+    auto [first, count] = SlotsOf(p);
     for (uint32_t s = first; s < first + count; ++s) slots.insert(s);
   }
   for (uint32_t slot : slots) {
@@ -154,9 +155,8 @@ V4BlacklistLayout::Plan V4BlacklistLayout::PlanAll(const std::set<IpPrefix>& pre
   std::vector<bool> covered(SLUICE_V4_TOP_SLOTS, false);
   std::vector<std::pair<PrefixIt, PrefixIt>> runs(SLUICE_V4_TOP_SLOTS, {prefixes.end(), prefixes.end()});
   for (PrefixIt it = prefixes.begin(); it != prefixes.end() && it->address.is_v4(); ++it) {
-    uint32_t slot = V4HostOrder(it->address) >> 16;
+    auto [slot, count] = SlotsOf(*it);
     if (it->length <= 16) {
-      uint32_t count = 1u << (16 - it->length);
       for (uint32_t s = slot; s < slot + count; ++s) covered[s] = true;
     }
     if (runs[slot].first == prefixes.end()) runs[slot].first = it;
@@ -169,7 +169,6 @@ V4BlacklistLayout::Plan V4BlacklistLayout::PlanAll(const std::set<IpPrefix>& pre
   }
   return plan;
 }
-
 
 void V4BlacklistLayout::Accept(const Plan& plan) {
   for (const auto& [slot, top] : plan.top) top_[slot] = top;

@@ -46,7 +46,8 @@ class V4BlacklistLayout {
   absl::flat_hash_map<uint32_t, sluice_v4_leaf> leaves_;
 };
 
-// An IPv4 address in host order.
+// An IPv4 address in host order, and back.
 uint32_t V4HostOrder(const IpAddress& a);
+IpAddress V4FromHostOrder(uint32_t host_order);
 
 }  // namespace sluice::lb

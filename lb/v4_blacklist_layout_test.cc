@@ -1,9 +1,6 @@
 #include "lb/v4_blacklist_layout.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <random>
 
@@ -142,12 +139,7 @@ TEST_F(V4BlacklistLayoutTest, RandomEditsMatchTheListEverywhere) {
   auto random_prefix = [&] {
     int len = std::uniform_int_distribution<int>(12, 32)(rng);
     uint32_t a = bases[rng() % 3] | (rng() & 0x1ffff);
-    a &= ~0u << (32 - len);
-    IpPrefix p;
-    uint32_t be = htonl(a);
-    std::memcpy(p.address.bytes.data(), &be, 4);
-    p.length = len;
-    return p;
+    return IpPrefix{V4FromHostOrder(a & (~0u << (32 - len))), len};
   };
   auto check = [&] {
     for (int i = 0; i < 3000; ++i) {
