@@ -25,7 +25,7 @@ static_assert(sizeof(kCounters) / sizeof(kCounters[0]) == SLUICE_CTR_MAX,
 constexpr const char* kNodeCounters[] = {
     "from_endpoint", "to_endpoint", "not_endpoint", "non_ip", "ct_new", "ct_forward",
     "ct_reply", "ct_related", "svc_new", "svc_stale", "dnat", "rev_nat", "reject_sent",
-    "policy_allow", "event_sent", "event_sampled_out", "event_lost",
+    "policy_allow", "event_sent", "event_sampled_out", "event_lost", "host_routed",
 };
 static_assert(sizeof(kNodeCounters) / sizeof(kNodeCounters[0]) == SLUICE_NODE_CTR_MAX,
               "a node counter id in sluice/shared.h has no name here");

@@ -26,11 +26,14 @@ constexpr char kUsage[] = R"(usage: lbd [flags]
   --ct-gc-interval S      seconds between sweeps of the node's connection table (default 10)
   --ct-timeout-tcp S      idle timeout of an established TCP connection (default 21600)
   --ct-timeout-udp S      idle timeout of a UDP flow (default 60)
+  --host-routing MODE     endpoint to endpoint on this node: bpf (default: the sender's
+                          program hands the packet over; no host IP layer or netfilter)
+                          or kernel (through the host's IP layer)
 )";
 
 enum Opt {
   kIface = 1000, kDecap, kListen, kTlsCert, kTlsKey, kMetrics, kPinDir, kXdpMode, kSeed,
-  kEncap4, kEncap6, kMaxVips, kMaxBackends, kRingPool, kConntrack, kMaxPrefixes, kNodeConntrack, kCtGc, kCtTcp, kCtUdp, kHelp,
+  kEncap4, kEncap6, kMaxVips, kMaxBackends, kRingPool, kConntrack, kMaxPrefixes, kNodeConntrack, kCtGc, kCtTcp, kCtUdp, kHostRouting, kHelp,
 };
 
 absl::Status ParseUint(const char* flag, const char* text, uint32_t* out) {
@@ -82,6 +85,7 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
       {"ct-gc-interval", required_argument, nullptr, kCtGc},
       {"ct-timeout-tcp", required_argument, nullptr, kCtTcp},
       {"ct-timeout-udp", required_argument, nullptr, kCtUdp},
+      {"host-routing", required_argument, nullptr, kHostRouting},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -128,6 +132,14 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
       case kCtGc: s = ParseUint("ct-gc-interval", optarg, &f.ct_gc_interval_s); break;
       case kCtTcp: s = ParseSeconds("ct-timeout-tcp", optarg, &f.ct_timeouts.tcp_established_ns); break;
       case kCtUdp: s = ParseSeconds("ct-timeout-udp", optarg, &f.ct_timeouts.udp_ns); break;
+      case kHostRouting: {
+        std::string m = optarg;
+        if (m == "bpf") f.host_routing = HostRouting::kBpf;
+        else if (m == "kernel") f.host_routing = HostRouting::kKernel;
+        else return absl::InvalidArgumentError(
+            absl::StrCat("--host-routing: '", m, "' is not bpf or kernel"));
+        break;
+      }
       case kHelp: return absl::CancelledError(kUsage);
       default:
         return absl::InvalidArgumentError(

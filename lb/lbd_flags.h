@@ -18,6 +18,7 @@ struct LbdFlags {
   LoadBalancerOptions lb;                    // --hash-seed, --encap-src-v4/v6
   NodeDatapathOptions node;                  // the node (tc) datapath: <pin-dir>/node
   ConntrackTimeouts ct_timeouts;             // --ct-timeout-*
+  HostRouting host_routing = HostRouting::kBpf;  // --host-routing
   uint32_t ct_gc_interval_s = 10;            // --ct-gc-interval
   std::vector<std::string> decap_ifaces;     // --decap-iface
   std::string listen = "unix:/run/sluice/lbd.sock";

@@ -140,7 +140,8 @@ int Run(int argc, char** argv) {
     auto grace = GracePeriod::Create();
     if (!grace.ok()) return fail(grace.status());
     auto created = Node::Create(node_datapath.get(), std::move(*grace),
-                                static_cast<uint32_t>(flags->lb.hash_seed), flags->ct_timeouts);
+                                static_cast<uint32_t>(flags->lb.hash_seed), flags->ct_timeouts,
+                                flags->host_routing);
     if (!created.ok()) return fail(created.status());
     node = std::move(*created);
     auto hub = EventHub::Start(node_datapath->events_fd());

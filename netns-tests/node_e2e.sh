@@ -33,11 +33,15 @@ service_spreads_over_backends() {
   nt_assert_eq "be1 be2 be3" "$(printf '%s\n' "${seen[@]}" | sort -u | xargs)" "backends reached"
   grep -q "^$NDT_CLIENT4 " "$(nt_bg_log http1)" "$(nt_bg_log http2)" "$(nt_bg_log http3)" ||
     nt_fail "the backends did not see the client's own address"
-  local dnat rev
+  local dnat rev routed
   dnat=$(node_counter counters dnat)
   rev=$(node_counter counters rev_nat)
-  nt_log "dnat=$dnat rev_nat=$rev"
+  routed=$(node_counter counters host_routed)
+  nt_log "dnat=$dnat rev_nat=$rev host_routed=$routed"
   ((dnat >= 150 && rev >= 150)) || nt_fail "expected >= 150 packets each way NATed, got $dnat/$rev"
+  # BPF host routing (the default): all but the packets that found no
+  # neighbour entry yet went from one endpoint's program to the other.
+  ((routed >= 250)) || nt_fail "expected >= 250 packets handed over by BPF host routing, got $routed"
 }
 
 udp_service_answers() {
@@ -134,13 +138,28 @@ open_connection_keeps_backend() {
 
 download_done() { [[ -z $(nt_bg_pid download) ]]; }
 
+# With --host-routing kernel the same traffic crosses the host's IP layer
+# (and to-endpoint): still served and NATed, nothing handed over directly.
+kernel_host_routing_serves() {
+  nt_bg_stop lbd TERM
+  NDT_LBD_ARGS="--host-routing kernel" ndt_start_lbd
+  local routed dnat i
+  routed=$(node_counter counters host_routed)
+  dnat=$(node_counter counters dnat)
+  for ((i = 0; i < 10; i++)); do
+    ndt_get "$NDT_CLIENT" "http://$NDT_SERVICE4/" >/dev/null || nt_fail "request $i failed with kernel host routing"
+  done
+  nt_assert_eq "$routed" "$(node_counter counters host_routed)" "packets handed over with kernel host routing"
+  (($(node_counter counters dnat) >= dnat + 30)) || nt_fail "the requests were not DNATed"
+}
+
 # One topology for all steps (a scenario's namespaces go with it); each step
 # is logged, and the first failing one fails the scenario.
 node_end_to_end() {
   local step
   for step in setup service_spreads_over_backends udp_service_answers \
     service_without_backends_refuses ingress_policy_isolates_backend \
-    open_connection_keeps_backend; do
+    open_connection_keeps_backend kernel_host_routing_serves; do
     nt_log "--- step $step"
     "$step"
   done

@@ -10,6 +10,11 @@
  *     parse -> reply of a connection? (reverse NAT, pass) -> ingress policy
  *     -> connection table -> pass
  *
+ * With BPF host routing on, a packet of from-endpoint that is for another
+ * endpoint of the node gets the receiver's to-endpoint verdict (ingress
+ * policy or reverse NAT) in from-endpoint and is handed to it directly
+ * (deliver_to_endpoint); to-endpoint then only sees what the host sends.
+ *
  * Replies and ICMP errors of a known connection pass without policy (the
  * policy is stateful). Every drop has a reason, a counter and an event.
  * Design and semantics: docs/tc-datapath.md, docs/policy.md.
@@ -23,6 +28,7 @@
 #include "sluice_kern/icmp_inner.h"
 #include "sluice_kern/node/conntrack.h"
 #include "sluice_kern/node/events.h"
+#include "sluice_kern/node/host_route.h"
 #include "sluice_kern/node/maps.h"
 #include "sluice_kern/node/nat.h"
 #include "sluice_kern/node/policy.h"
@@ -212,10 +218,16 @@ static __always_inline int handle_icmp_error(struct ctx *c, int rev_nat_allowed,
 	return 0;
 }
 
+static __always_inline int deliver_to_endpoint(struct ctx *c,
+					       const struct sluice_flow_key *flow,
+					       const struct sluice_ct_entry *reply_of,
+					       int new_conn);
+
 /* Returns: whether the packet is the reply of a known connection; then the
- * entry is updated and (to the client) reverse NATed. *verdict is set. */
-static __always_inline int handle_reply(struct ctx *c, int rev_nat_allowed,
-					int *verdict)
+ * entry is updated and (to the client) reverse NATed, by to-endpoint or,
+ * for a reply from-endpoint hands to another endpoint, by the hand-over.
+ * *verdict is set. */
+static __always_inline int handle_reply(struct ctx *c, int *verdict)
 {
 	struct sluice_ct_key k;
 	struct sluice_ct_entry *e;
@@ -226,7 +238,11 @@ static __always_inline int handle_reply(struct ctx *c, int rev_nat_allowed,
 		return 0;
 	node_count(SLUICE_NODE_CTR_CT_REPLY, c->pkt.len);
 	ct_touch(e, &c->pkt, 1, c->now);
-	if (rev_nat_allowed && (e->flags & SLUICE_CT_NAT)) {
+	if (c->direction == SLUICE_EGRESS) {
+		*verdict = deliver_to_endpoint(c, &c->pkt.flow, e, 0);
+		return 1;
+	}
+	if (e->flags & SLUICE_CT_NAT) {
 		if (rev_nat(c->skb, &c->pkt, e) < 0) {
 			*verdict = drop(c, SLUICE_DROP_NAT_FAILED, 0);
 			return 1;
@@ -246,11 +262,14 @@ static __always_inline int handle_forward(struct ctx *c)
 	__u32 rule_id = 0;
 	int reason;
 
+	int new_conn;
+
 	ct_key_of(&k, &c->pkt.flow, SLUICE_CT_CONN);
 	e = bpf_map_lookup_elem(&conntrack, &k);
 	/* A connection is new to this endpoint at its SYN even when the
 	 * client's side already made the entry. */
-	reason = policy_check(c, &c->pkt.flow, !e || is_tcp_syn(&c->pkt), &rule_id);
+	new_conn = !e || is_tcp_syn(&c->pkt);
+	reason = policy_check(c, &c->pkt.flow, new_conn, &rule_id);
 	if (reason)
 		return drop(c, reason, rule_id);
 	if (e) {
@@ -261,6 +280,8 @@ static __always_inline int handle_forward(struct ctx *c)
 
 		ct_create(&k, &c->pkt, &fresh, c->now);
 	}
+	if (c->direction == SLUICE_EGRESS)
+		return deliver_to_endpoint(c, &c->pkt.flow, NULL, new_conn);
 	return pass(c);
 }
 
@@ -369,7 +390,61 @@ static __always_inline int handle_service(struct ctx *c,
 	if (dnat(c->skb, &c->pkt, b) < 0)
 		return drop(c, SLUICE_DROP_NAT_FAILED, 0);
 	node_count(SLUICE_NODE_CTR_DNAT, c->pkt.len);
-	return pass(c);
+	return deliver_to_endpoint(c, &translated, NULL, !conn || is_tcp_syn(&c->pkt));
+}
+
+/* BPF host routing (sluice_kern/node/host_route.h): from-endpoint's packet
+ * `flow` (as it is now, after DNAT), when it is for another endpoint of
+ * this node, gets what that endpoint's to-endpoint would have done to it:
+ * reverse NAT when it is a reply of `reply_of`, else the endpoint's ingress
+ * policy (`new_conn`: the connection opens, for the policy's event), and
+ * is handed to it. Anything else passes to the host. Returns: the verdict. */
+static __always_inline int deliver_to_endpoint(struct ctx *c,
+					       const struct sluice_flow_key *flow,
+					       const struct sluice_ct_entry *reply_of,
+					       int new_conn)
+{
+	struct sluice_flow_key sent = *flow;
+	struct sluice_node_config *cfg;
+	struct sluice_endpoint *to;
+	struct bpf_fib_lookup fib;
+	__u32 zero = 0, ifindex, rule_id = 0;
+	int reason;
+
+	cfg = bpf_map_lookup_elem(&node_config, &zero);
+	if (!cfg || !(cfg->flags & SLUICE_NODE_BPF_HOST_ROUTING))
+		return pass(c);
+	if (reply_of && (reply_of->flags & SLUICE_CT_NAT)) {
+		__builtin_memcpy(sent.src, reply_of->rev_addr, sizeof(sent.src));
+		sent.sport = reply_of->rev_port;
+	}
+	ifindex = host_route_lookup(c->skb, &c->pkt, &sent, &fib);
+	if (!ifindex)
+		return pass(c);
+	to = bpf_map_lookup_elem(&endpoints, &ifindex);
+	if (!to || !(to->flags & SLUICE_ENDPOINT_VETH_PEER))
+		return pass(c);
+
+	/* From here on the packet is the receiver's: its verdicts, counters
+	 * and events are those to-endpoint would have given. */
+	c->ep = to;
+	c->direction = SLUICE_INGRESS;
+	node_count(SLUICE_NODE_CTR_TO_ENDPOINT, c->pkt.len);
+	if (reply_of) {
+		if (reply_of->flags & SLUICE_CT_NAT) {
+			if (rev_nat(c->skb, &c->pkt, reply_of) < 0)
+				return drop(c, SLUICE_DROP_NAT_FAILED, 0);
+			node_count(SLUICE_NODE_CTR_REV_NAT, c->pkt.len);
+		}
+	} else {
+		reason = policy_check(c, flow, new_conn, &rule_id);
+		if (reason)
+			return drop(c, reason, rule_id);
+	}
+	if (host_route_rewrite(c->skb, &fib) < 0)
+		return drop(c, SLUICE_DROP_MALFORMED_L3, 0);
+	node_count(SLUICE_NODE_CTR_HOST_ROUTED, c->pkt.len);
+	return tc_exit(SLUICE_NODE_REDIRECT, bpf_redirect_peer(ifindex, 0), c->pkt.len);
 }
 
 /* Returns: whether the endpoint may send from this source address. IPv6
@@ -439,7 +514,7 @@ int sluice_from_endpoint(struct __sk_buff *skb)
 	if (svc && c.pkt.frag != SLUICE_LATER_FRAGMENT)
 		return handle_service(&c, svc);
 
-	if (handle_reply(&c, 0, &verdict))
+	if (handle_reply(&c, &verdict))
 		return verdict;
 	return handle_forward(&c);
 }
@@ -460,7 +535,7 @@ int sluice_to_endpoint(struct __sk_buff *skb)
 		return verdict;
 	if (handle_icmp_error(&c, 1, &verdict))
 		return verdict;
-	if (handle_reply(&c, 1, &verdict))
+	if (handle_reply(&c, &verdict))
 		return verdict;
 	return handle_forward(&c);
 }

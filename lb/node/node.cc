@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "lb/bpf_errors.h"
 #include "lb/maglev.h"
+#include "lb/netlink/veth_peer.h"
 #include "lb/status_macros.h"
 
 namespace sluice::lb {
@@ -80,10 +81,12 @@ Node::Node(NodeDatapath* datapath, GracePeriod grace, uint32_t hash_seed,
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeDatapath* datapath, GracePeriod grace,
                                                    uint32_t hash_seed,
-                                                   ConntrackTimeouts timeouts) {
+                                                   ConntrackTimeouts timeouts,
+                                                   HostRouting host_routing) {
   std::unique_ptr<Node> node(new Node(datapath, std::move(grace), hash_seed, timeouts));
   sluice_node_config config{};
   config.hash_seed = hash_seed;
+  if (host_routing == HostRouting::kBpf) config.flags |= SLUICE_NODE_BPF_HOST_ROUTING;
   uint32_t zero = 0;
   RETURN_IF_ERROR(BpfStatus(bpf_map_update_elem(datapath->config_fd(), &zero, &config, BPF_ANY),
                             "writing the node config"));
@@ -104,6 +107,7 @@ absl::StatusOr<Node::Endpoint*> Node::FindEndpoint(const std::string& name) cons
 absl::Status Node::WriteEndpoint(const Endpoint& ep) {
   sluice_endpoint value{};
   value.endpoint_id = ep.endpoint_id;
+  if (ep.veth_peer) value.flags |= SLUICE_ENDPOINT_VETH_PEER;
   for (Direction d : {Direction::kIngress, Direction::kEgress}) {
     const auto& policy = ep.policy[static_cast<int>(d)];
     value.policy_id[static_cast<int>(d)] = policy ? policy->policy_id : 0;
@@ -140,6 +144,7 @@ absl::Status Node::AddEndpoint(const EndpointSpec& spec) {
     return absl::NotFoundError(absl::StrCat("endpoint ", spec.name, ": interface ", spec.iface,
                                             " does not exist"));
   }
+  ASSIGN_OR_RETURN(ep->veth_peer, IsVethWithPeerInOtherNamespace(ep->ifindex));
   for (const auto& [name, other] : endpoints_) {
     if (other->ifindex == ep->ifindex) {
       return absl::AlreadyExistsError(

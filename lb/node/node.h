@@ -31,6 +31,13 @@ struct ConntrackTimeouts {
   uint64_t other_ns = 30'000'000'000ull;              // ICMP and the rest
 };
 
+// How a packet from one endpoint to another endpoint of this node travels
+// (lbd --host-routing; docs/tc-datapath.md "BPF host routing").
+enum class HostRouting {
+  kBpf,     // the sender's program hands it to the receiver: no host IP layer
+  kKernel,  // through the host's IP layer and netfilter, then to-endpoint
+};
+
 struct SweepResult {
   uint64_t scanned = 0;
   uint64_t expired = 0;
@@ -43,7 +50,8 @@ class Node {
 
   static absl::StatusOr<std::unique_ptr<Node>> Create(NodeDatapath* datapath, GracePeriod grace,
                                                       uint32_t hash_seed,
-                                                      ConntrackTimeouts timeouts = {});
+                                                      ConntrackTimeouts timeouts = {},
+                                                      HostRouting host_routing = HostRouting::kBpf);
 
   absl::Status AddEndpoint(const EndpointSpec& spec);
   absl::Status DeleteEndpoint(const std::string& name);
@@ -84,6 +92,7 @@ class Node {
     EndpointSpec spec;
     uint32_t ifindex = 0;
     uint32_t endpoint_id = 0;
+    bool veth_peer = false;   // veth with its peer in another namespace
     std::optional<InstalledPolicy> policy[2];   // by Direction
   };
   struct ServiceBackend {

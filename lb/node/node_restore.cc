@@ -90,6 +90,7 @@ absl::Status Node::RestoreEndpoints() {
     auto ep = std::make_unique<Endpoint>();
     ep->ifindex = ifindex;
     ep->endpoint_id = v.endpoint_id;
+    ep->veth_peer = v.flags & SLUICE_ENDPOINT_VETH_PEER;
     ep->spec.name.assign(v.name, strnlen(v.name, sizeof(v.name)));
     char iface[IF_NAMESIZE] = {};
     ep->spec.iface = if_indextoname(ifindex, iface) ? iface : "";

@@ -156,6 +156,25 @@ TEST_F(NodeTest, EndpointAttachesBothProgramsAndDetachesOnDelete) {
   EXPECT_EQ(absl::StatusCode::kNotFound, node_->DeleteEndpoint("web").code());
 }
 
+// BPF host routing hands packets to an endpoint's veth peer, which the
+// kernel only does (bpf_redirect_peer) for a peer in another namespace.
+TEST_F(NodeTest, OnlyAVethWithItsPeerInAnotherNamespaceIsMarkedForHandOver) {
+  ASSERT_TRUE(node_->AddEndpoint(Endpoint()).ok());
+  EXPECT_EQ(0u, EndpointEntry().flags & SLUICE_ENDPOINT_VETH_PEER) << "peer in this namespace";
+  ASSERT_TRUE(node_->DeleteEndpoint("web").ok());
+
+  struct NetnsGone {   // also when an assertion ends the test early
+    std::string name;
+    ~NetnsGone() { std::system(absl::StrCat("ip netns del ", name, " 2>/dev/null").c_str()); }
+  } ns{absl::StrCat("snt-ns", getpid() % 100000)};
+  ASSERT_EQ(0, std::system(absl::StrCat("ip netns add ", ns.name, " && ip link set ", veth_,
+                                        "p netns ", ns.name).c_str()));
+  ASSERT_TRUE(node_->AddEndpoint(Endpoint()).ok());
+  EXPECT_NE(0u, EndpointEntry().flags & SLUICE_ENDPOINT_VETH_PEER);
+  Reopen();
+  EXPECT_NE(0u, EndpointEntry().flags & SLUICE_ENDPOINT_VETH_PEER) << "kept across a restart";
+}
+
 TEST_F(NodeTest, OtherFiltersOnTheHookAreLeftAlone) {
   ASSERT_EQ(0, std::system(absl::StrCat("tc qdisc add dev ", veth_, " clsact && tc filter add dev ",
                                         veth_, " ingress prio 7 protocol all u32 match u32 0 0 classid 1:1").c_str()));

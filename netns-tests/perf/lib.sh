@@ -40,6 +40,7 @@ SLUICE_BUILD_DIR=$(cd "$SLUICE_BUILD_DIR" && pwd)
 PKTGEN=$SLUICE_BUILD_DIR/tools/pktgen/pktgen
 PKTGEN_BPF=$SLUICE_BUILD_DIR/tools/pktgen/pktgen.bpf.o   # pktgen_probe = XDP_DROP
 XDP_PASS=$SLUICE_BUILD_DIR/datapath/xdp/xdp_pass.bpf.o
+SINK_DROP=$SLUICE_BUILD_DIR/tools/pktgen/sink_drop.bpf.o   # tc: drops everything
 LBD=$SLUICE_BUILD_DIR/lb/lbd
 LBCTL=$SLUICE_BUILD_DIR/cli/lbctl
 
@@ -49,6 +50,7 @@ PERF_RT=${PERF_RT:-1}
 PERF_THREADED=${PERF_THREADED:-0}
 PERF_QUICK=0
 PERF_DURATION=${PERF_DURATION:-}
+PERF_WARMUP=${PERF_WARMUP:-0.5}   # seconds of traffic before each point
 # kernel.bpf_stats_enabled during the run: per-program ns/run, but it times
 # every BPF program run with two clock reads, ~100 ns each in this VM
 # (pvclock): a contender running more programs pays more. Scripts comparing
@@ -78,8 +80,8 @@ perf_init() {
   nt_require_root
   nt_require_cmd ip ethtool python3 bpftool taskset chrt
   local f
-  for f in "$PKTGEN" "$PKTGEN_BPF" "$XDP_PASS" "$LBD" "$LBCTL"; do
-    [[ -e $f ]] || nt_fail "missing $f: build first (cmake --build BUILD --target lbd lbctl pktgen xdp_pass_skel_gen)"
+  for f in "$PKTGEN" "$PKTGEN_BPF" "$XDP_PASS" "$SINK_DROP" "$LBD" "$LBCTL"; do
+    [[ -e $f ]] || nt_fail "missing $f: build first (cmake --build BUILD --target lbd lbctl pktgen xdp_pass_skel_gen sink_drop_skel_gen)"
   done
   PERF_TMP=$(mktemp -d /tmp/sluice-perf.XXXXXX) # results, generated rule files
   PERF_RESULTS=$PERF_TMP/results
@@ -172,6 +174,21 @@ perf_xdp_drops() {
   nt_exec "$1" ethtool -S "$2" | awk '/rx_queue_[0-9]+_xdp_drops:/ { n += $2 } END { print n + 0 }'
 }
 
+# perf_tc_sink NS IF - drop everything IF receives, in tc ingress: a sink
+# that also sees packets handed into IF by bpf_redirect_peer (they enter
+# past the veth's NAPI, where an XDP sink would be). Count with perf_rx_packets.
+perf_tc_sink() {
+  nt_exec "$1" tc qdisc add dev "$2" clsact
+  nt_exec "$1" tc filter add dev "$2" ingress bpf direct-action obj "$SINK_DROP" sec tc
+}
+
+# perf_rx_packets NS IF - the device's rx_packets so far (a veth counts both
+# its peer's transmits and bpf_redirect_peer hand-overs).
+perf_rx_packets() {
+  nt_exec "$1" ip -j -s link show dev "$2" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+
 # perf_prog_stats ID - "run_cnt run_time_ns" of a BPF program.
 perf_prog_stats() {
   bpftool -j prog show id "$1" | python3 -c 'import json,sys; p=json.load(sys.stdin); print(p.get("run_cnt",0), p.get("run_time_ns",0))'
@@ -207,6 +224,10 @@ perf_point() {
   local test=$1 who=$2 count=$3 counter=$4 prog=$5
   shift 6
   local c0 c1 cpu0 cpu1 p0="0 0" p1="0 0" out secs tx gcpu
+  # Warm-up, not measured: the first packets of every flow make entries
+  # (connection tables, neighbours) and fill page pools.
+  out=$(nt_exec gen "$PKTGEN" --iface eth0 --cpu "$PERF_GEN_CPU" --duration "$PERF_WARMUP" "$@" 2>&1) ||
+    nt_fail "pktgen (warm-up) failed: $out"
   c0=$("$counter")
   cpu0=$(perf_cpu_ns)
   [[ $prog == - ]] || p0=$(perf_prog_stats "$prog")

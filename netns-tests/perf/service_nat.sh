@@ -5,10 +5,14 @@
 # PREROUTING -> KUBE-SERVICES, one rule per service jumping to a chain per
 # service with `-j DNAT --to-destination`) and an nftables DNAT map
 # (`dnat ip to ip daddr . udp dport map @svc`). Reference row: plain routing
-# with no NAT (traffic sent to the backend directly). Traffic: 64-byte UDP,
-# 256 flows, to the service added last; counted where it arrives, at the sink
-# (XDP drop, the veth's xdp_drops counter). Ratios: against iptables DNAT at
-# the same count.
+# with no NAT (traffic sent to the backend directly). Sluice runs twice: with
+# BPF host routing (the default: from-endpoint hands the packet straight to
+# the receiving endpoint) and with `--host-routing kernel` (through the
+# host's IP layer and to-endpoint). Traffic: 64-byte UDP, 256 flows, to the
+# service added last; counted where it arrives: the sink drops it in tc
+# ingress and counts it in its veth's rx_packets (an XDP sink would not see
+# what bpf_redirect_peer hands over). Ratios: against iptables DNAT at the
+# same count.
 #
 #   gen 10.0.1.2 ──eth0══ep-gen── dut (routing, NAT) ──ep-sink══eth0── sink 10.0.2.1
 #
@@ -36,7 +40,7 @@ FLOWS=256
 
 vip() { echo "10.96.$(($1 >> 8)).$(($1 & 255))"; }
 
-arrived() { perf_xdp_drops sink eth0; }
+arrived() { perf_rx_packets sink eth0; }
 
 topology() {
   nt_ns gen >/dev/null
@@ -54,10 +58,9 @@ topology() {
   nt_addr sink eth0 "$BACKEND/32"
   nt_sysctl dut net.ipv4.conf.all.rp_filter 0
   nt_sysctl dut net.ipv4.conf.ep-gen.rp_filter 0
-  # The sink drops everything in XDP (ARP too): a permanent neighbour entry.
+  # The sink drops everything (ARP too): a permanent neighbour entry.
   nt_exec dut ip neigh replace "$BACKEND" lladdr "$(perf_mac sink eth0)" dev ep-sink nud permanent
-  perf_xdp sink eth0 drop
-  perf_threaded sink eth0
+  perf_tc_sink sink eth0
   perf_xdp dut ep-gen pass
   perf_threaded dut ep-gen
 }
@@ -75,11 +78,11 @@ scenario_routing() {
 SOCK=
 lbctl_q() { "$LBCTL" --server "unix:$SOCK" "$@"; }
 lbctl_up() { lbctl_q endpoint list >/dev/null 2>&1; }
-scenario_sluice() { # CONTENDER
+scenario_sluice() { # CONTENDER HOST_ROUTING
   local who=$1
   topology
   SOCK=$NT_RUN_DIR/lbd.sock
-  nt_bg dut lbd "$LBD" --pin-dir "$(nt_pin_dir node)" --listen "unix:$SOCK"
+  nt_bg dut lbd "$LBD" --pin-dir "$(nt_pin_dir node)" --listen "unix:$SOCK" --host-routing "$2"
   nt_wait_until 20 lbctl_up
   lbctl_q endpoint add gen --iface ep-gen --ip "$CLIENT"
   lbctl_q endpoint add sink --iface ep-sink --ip "$BACKEND"
@@ -156,7 +159,8 @@ EOF
 
 nt_run perf_gen_only "$FLOWS"
 nt_run scenario_routing
-nt_run scenario_sluice sluice-tc
+nt_run scenario_sluice sluice-tc bpf
+nt_run scenario_sluice sluice-tc-kernel-routing kernel
 nt_run scenario_iptables
 nt_run scenario_nft
 perf_report "service NAT (64-byte UDP, $FLOWS flows to the last service, $PERF_DURATION s per point)" iptables-dnat

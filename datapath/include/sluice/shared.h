@@ -215,6 +215,7 @@ enum sluice_node_counter_id {
 	SLUICE_NODE_CTR_EVENT_SENT,        /* event written to the ring buffer */
 	SLUICE_NODE_CTR_EVENT_SAMPLED_OUT, /* event not reported: over the rate */
 	SLUICE_NODE_CTR_EVENT_LOST,        /* event not reported: ring buffer full */
+	SLUICE_NODE_CTR_HOST_ROUTED,       /* handed endpoint to endpoint (BPF host routing) */
 	SLUICE_NODE_CTR_MAX,
 };
 
@@ -222,7 +223,7 @@ enum sluice_node_counter_id {
 enum sluice_node_verdict {
 	SLUICE_NODE_PASS = 0,
 	SLUICE_NODE_DROP,
-	SLUICE_NODE_REDIRECT,    /* a reject sent back to the workload */
+	SLUICE_NODE_REDIRECT,    /* a reject sent back, or BPF host routing */
 	SLUICE_NODE_VERDICT_MAX,
 };
 
@@ -235,21 +236,34 @@ enum sluice_direction {
 	SLUICE_EGRESS = 1,       /* from the endpoint (from-endpoint program) */
 };
 
+enum sluice_endpoint_flags {
+	/* The host-side device is a veth whose peer is in another network
+	 * namespace: packets can be handed to the peer (bpf_redirect_peer). */
+	SLUICE_ENDPOINT_VETH_PEER = 1 << 0,
+};
+
 /* An endpoint, keyed by the ifindex of its host-side veth. policy_id 0 =
  * no policy in that direction (everything allowed). name and addresses are
  * for lbd (restore, listing) apart from the spoofing check. */
 #define SLUICE_ENDPOINT_NAME_MAX 48
 struct sluice_endpoint {
 	__u32 endpoint_id;
+	__u32 flags;               /* enum sluice_endpoint_flags */
 	__u32 policy_id[2];        /* by enum sluice_direction */
 	__be32 ip4;                /* 0 = none */
 	__be32 ip6[4];             /* all zero = none */
 	char name[SLUICE_ENDPOINT_NAME_MAX];
 };
 
+enum sluice_node_config_flags {
+	/* A packet from one endpoint to another goes straight from the
+	 * sender's program into the receiver (lbd --host-routing bpf). */
+	SLUICE_NODE_BPF_HOST_ROUTING = 1 << 0,
+};
+
 struct sluice_node_config {
 	__u32 hash_seed;           /* Maglev and flow hashing */
-	__u32 pad;
+	__u32 flags;               /* enum sluice_node_config_flags */
 };
 
 /* A service is keyed by struct sluice_vip_key (address, port, protocol). */
