@@ -260,9 +260,7 @@ static __always_inline int handle_forward(struct ctx *c)
 	struct sluice_ct_key k;
 	struct sluice_ct_entry *e;
 	__u32 rule_id = 0;
-	int reason;
-
-	int new_conn;
+	int reason, new_conn;
 
 	ct_key_of(&k, &c->pkt.flow, SLUICE_CT_CONN);
 	e = bpf_map_lookup_elem(&conntrack, &k);
