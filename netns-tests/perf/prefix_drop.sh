@@ -25,7 +25,7 @@ traffic() {
 
 # ---- reference: bare XDP_DROP, no lookup (the generator's own cost)
 XDP_ID=
-xdp_count() { perf_prog_stats "$XDP_ID" | cut -d' ' -f1; }
+xdp_count() { perf_xdp_drops dut eth0; }
 scenario_gen_only() {
   perf_pair
   perf_xdp dut eth0 drop
