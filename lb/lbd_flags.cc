@@ -27,8 +27,8 @@ constexpr char kUsage[] = R"(usage: lbd [flags]
   --ct-timeout-tcp S      idle timeout of an established TCP connection (default 21600)
   --ct-timeout-udp S      idle timeout of a UDP flow (default 60)
   --host-routing MODE     endpoint to endpoint on this node: bpf (default: the sender's
-                          program hands the packet over; no host IP layer or netfilter)
-                          or kernel (through the host's IP layer)
+                          program hands an IPv4 packet over; no host IP layer or netfilter)
+                          or kernel (every packet through the host's IP layer)
 )";
 
 enum Opt {

@@ -34,7 +34,7 @@ struct ConntrackTimeouts {
 // How a packet from one endpoint to another endpoint of this node travels
 // (lbd --host-routing; docs/tc-datapath.md "BPF host routing").
 enum class HostRouting {
-  kBpf,     // the sender's program hands it to the receiver: no host IP layer
+  kBpf,     // the sender's program hands it (IPv4) to the receiver: no host IP layer
   kKernel,  // through the host's IP layer and netfilter, then to-endpoint
 };
 
