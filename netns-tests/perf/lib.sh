@@ -247,8 +247,9 @@ perf_point() {
   nt_log "$(tail -1 "$PERF_RESULTS" | tr '\t' ' ')  [offered pps, DUT pps, cpu ns/pkt, xdp prog ns/run]"
 }
 
-# perf_gen_only FLOWS - the reference point: bare XDP_DROP on the DUT's veth,
-# pktgen with FLOWS flows; recorded as contender "gen-only", count 0.
+# perf_gen_only FLOWS [PKTGEN_ARGS...] - the reference point: bare XDP_DROP
+# on the DUT's veth, pktgen with FLOWS flows to DUT4 (and PKTGEN_ARGS);
+# recorded as contender "gen-only", count 0.
 _perf_gen_only_count() { perf_xdp_drops dut eth0; }
 perf_gen_only() {
   perf_pair
@@ -257,7 +258,7 @@ perf_gen_only() {
   local prog=-
   ((PERF_BPF_STATS)) && prog=$(perf_xdp_prog_id dut eth0)
   perf_point ref gen-only 0 _perf_gen_only_count "$prog" -- --dst "$DUT4" \
-    --dst-mac "$(perf_mac dut eth0)" --flows "$1"
+    --dst-mac "$(perf_mac dut eth0)" --flows "$@"
 }
 
 # perf_report TITLE BASELINE_CONTENDER - the results table; "ratio" is a row's

@@ -19,19 +19,9 @@ if ((PERF_QUICK)); then COUNTS=(1 1000); else COUNTS=(1 1000 100000); fi
 PFX_DIR=$PERF_TMP
 for n in "${COUNTS[@]}"; do perf_write_prefixes "$n" "$PFX_DIR/$n.txt"; done
 
+FLOWS=200
 traffic() {
-  echo -- --dst "$DUT4" --src "$PERF_SRC4" --dst-mac "$(perf_mac dut eth0)" --vary src-ip --flows 200
-}
-
-# ---- reference: bare XDP_DROP, no lookup (the generator's own cost)
-XDP_ID=
-xdp_count() { perf_xdp_drops dut eth0; }
-scenario_gen_only() {
-  perf_pair
-  perf_xdp dut eth0 drop
-  XDP_ID=$(perf_xdp_prog_id dut eth0)
-  # shellcheck disable=SC2046
-  perf_point ref gen-only 0 xdp_count "$XDP_ID" $(traffic)
+  echo -- --dst "$DUT4" --src "$PERF_SRC4" --dst-mac "$(perf_mac dut eth0)" --vary src-ip --flows "$FLOWS"
 }
 
 # ---- Sluice: lbd --iface, lbctl blacklist push
@@ -136,7 +126,8 @@ EOF
   done
 }
 
-nt_run scenario_gen_only
+# The reference: bare XDP_DROP, no lookup (the generator's own cost).
+nt_run perf_gen_only "$FLOWS" --src "$PERF_SRC4" --vary src-ip
 nt_run scenario_sluice
 nt_run scenario_iptables
 nt_run scenario_ipset
