@@ -1,12 +1,14 @@
 #include "lb/netlink/next_hop.h"
 
 #include <libmnl/libmnl.h>
+#include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -32,7 +34,19 @@ struct Link {
   uint16_t type = 0;  // ARPHRD_*
   std::optional<MacAddress> mac;
   uint32_t mtu = 0;
+  bool veth = false;
+  bool peer_in_other_namespace = false;   // IFLA_LINK_NETNSID is only there then
 };
+
+// mnl_attr_parse_nested callback over IFLA_LINKINFO: sets *data (a bool) if
+// the link's kind is veth.
+int KindIsVeth(const nlattr* attr, void* data) {
+  if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+      std::strcmp(mnl_attr_get_str(attr), "veth") == 0) {
+    *static_cast<bool*>(data) = true;
+  }
+  return MNL_CB_OK;
+}
 
 std::string DeviceName(int ifindex) {
   char name[IF_NAMESIZE];
@@ -176,6 +190,12 @@ absl::StatusOr<Link> GetLink(int ifindex, const std::string& name) {
             link->mtu = mnl_attr_get_u32(attr);
           }
           break;
+        case IFLA_LINK_NETNSID:
+          link->peer_in_other_namespace = true;
+          break;
+        case IFLA_LINKINFO:
+          mnl_attr_parse_nested(attr, KindIsVeth, &link->veth);
+          break;
       }
     });
   }));
@@ -224,6 +244,11 @@ absl::StatusOr<MacAddress> InterfaceMac(int ifindex) {
 absl::StatusOr<uint32_t> InterfaceMtu(int ifindex) {
   ASSIGN_OR_RETURN(Link link, GetLink(ifindex, ""));
   return link.mtu;
+}
+
+absl::StatusOr<bool> IsVethWithPeerInOtherNamespace(int ifindex) {
+  ASSIGN_OR_RETURN(Link link, GetLink(ifindex, ""));
+  return link.veth && link.peer_in_other_namespace;
 }
 
 std::string MacToString(const MacAddress& mac) {

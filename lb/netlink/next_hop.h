@@ -38,6 +38,11 @@ absl::StatusOr<int> InterfaceIndex(const std::string& name);
 // FAILED_PRECONDITION when the interface has no Ethernet address.
 absl::StatusOr<MacAddress> InterfaceMac(int ifindex);
 absl::StatusOr<uint32_t> InterfaceMtu(int ifindex);
+// Whether the interface is one end of a veth pair whose other end lives in
+// another network namespace: the only device bpf_redirect_peer() hands
+// packets to (the kernel refuses any other, and drops for a peer in the
+// same namespace). NOT_FOUND when there is no such interface.
+absl::StatusOr<bool> IsVethWithPeerInOtherNamespace(int ifindex);
 
 // "02:00:5e:10:00:01".
 std::string MacToString(const MacAddress& mac);

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "lb/bpf_errors.h"
 #include "lb/maglev.h"
-#include "lb/netlink/veth_peer.h"
+#include "lb/netlink/next_hop.h"
 #include "lb/status_macros.h"
 
 namespace sluice::lb {
