@@ -165,7 +165,10 @@ static __always_inline int is_neighbour_discovery(const struct ctx *c)
 }
 
 /* An ICMP error about a known connection (either orientation) is related to
- * it and passes. Returns: 1 if handled as such (*verdict set), 0 if not. */
+ * it and passes. Returns: 1 if handled as such (*verdict set), 0 if not.
+ * Verifier: rev_nat_allowed is a literal at each call, not derived from
+ * c->direction, so from-endpoint's walk skips the quoted-packet reverse NAT;
+ * derived, the program exceeds the 1M-instruction limit. */
 static __always_inline int handle_icmp_error(struct ctx *c, int rev_nat_allowed,
 					     int *verdict)
 {
