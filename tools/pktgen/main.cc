@@ -1,5 +1,6 @@
 // pktgen: sends generated frames out of an interface with BPF_PROG_RUN in
-// live-frames mode, for veth/netns benchmarks (docs/pktgen.md).
+// live-frames mode, or an AF_PACKET TX ring where the kernel refuses that,
+// for veth/netns benchmarks (docs/pktgen.md).
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lb/status_macros.h"
+#include "tools/pktgen/af_packet_transmitter.h"
 #include "tools/pktgen/cpus.h"
 #include "tools/pktgen/interface.h"
 #include "tools/pktgen/monotonic_clock.h"
@@ -94,7 +96,7 @@ struct Totals {
 
 // Runs one sender per CPU until all are done; a stop signal or a sender's
 // error stops the others. With --progress, a line per second on stderr.
-Totals SendFromAllCpus(const PktgenProgram& program, const PktgenOptions& o,
+Totals SendFromAllCpus(const std::vector<Transmitter*>& transmitters, const PktgenOptions& o,
                        const std::vector<int>& cpus) {
   const sigset_t stop_signals = BlockStopSignals();
   const int64_t start_ns = MonotonicNanos();
@@ -107,7 +109,7 @@ Totals SendFromAllCpus(const PktgenProgram& program, const PktgenOptions& o,
   std::vector<std::thread> threads;
   for (size_t i = 0; i < plans.size(); ++i) {
     threads.emplace_back([&, i] {
-      results[i] = RunSender(program, plans[i], stop, sent);
+      results[i] = RunSender(*transmitters[i], plans[i], stop, sent);
       end_ns[i] = MonotonicNanos();
       if (!results[i].ok()) stop = true;
       running.fetch_sub(1);
@@ -138,22 +140,64 @@ Totals SendFromAllCpus(const PktgenProgram& program, const PktgenOptions& o,
   return totals;
 }
 
+// The senders' transmitters: one live-frames program shared by every
+// thread, or one AF_PACKET ring per thread.
+struct Transmitters {
+  SendMode mode = SendMode::kAuto;
+  std::unique_ptr<PktgenProgram> program;
+  std::vector<std::unique_ptr<AfPacketTransmitter>> rings;
+  std::vector<Transmitter*> per_thread;
+};
+
+// Live frames unless the kernel refuses them for this frame (then, in auto
+// mode, AF_PACKET with a note on stderr) or AF_PACKET is asked for.
+absl::StatusOr<Transmitters> OpenTransmitters(const PktgenOptions& o, const TemplateFrame& frame,
+                                              int ifindex, size_t threads) {
+  Transmitters t;
+  t.mode = o.mode;
+  if (t.mode != SendMode::kAfPacket) {
+    ASSIGN_OR_RETURN(t.program, PktgenProgram::Load(frame, ifindex));
+    absl::Status live = t.program->ProbeLiveFrames();
+    if (live.ok()) {
+      t.mode = SendMode::kLiveFrames;
+    } else if (t.mode == SendMode::kLiveFrames) {
+      return live;
+    } else {
+      std::fprintf(stderr, "pktgen: note: %s; sending with AF_PACKET instead\n",
+                   std::string(live.message()).c_str());
+      t.program.reset();
+      t.mode = SendMode::kAfPacket;
+    }
+  }
+  if (t.mode == SendMode::kLiveFrames) {
+    if (absl::Status s = t.program->AttachToLoopback(); !s.ok()) {
+      std::fprintf(stderr, "pktgen: warning: %s; every BPF_PROG_RUN call costs tens of ms more\n",
+                   std::string(s.message()).c_str());
+    }
+    t.per_thread.assign(threads, t.program.get());
+    return t;
+  }
+  for (size_t i = 0; i < threads; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<AfPacketTransmitter> ring,
+                     AfPacketTransmitter::Open(frame, ifindex));
+    t.per_thread.push_back(ring.get());
+    t.rings.push_back(std::move(ring));
+  }
+  return t;
+}
+
 absl::Status Run(const PktgenOptions& o) {
   ASSIGN_OR_RETURN(InterfaceInfo iface, LookUpInterface(o.iface));
   ASSIGN_OR_RETURN(TemplateFrame frame, BuildFrame(o, iface));
   ASSIGN_OR_RETURN(std::vector<int> cpus, ChooseCpus(o.threads, o.cpus));
-  ASSIGN_OR_RETURN(std::unique_ptr<PktgenProgram> program,
-                   PktgenProgram::Load(frame, iface.ifindex));
-  RETURN_IF_ERROR(program->ProbeLiveFrames());
-  if (absl::Status s = program->AttachToLoopback(); !s.ok()) {
-    std::fprintf(stderr, "pktgen: warning: %s; every BPF_PROG_RUN call costs tens of ms more\n",
-                 std::string(s.message()).c_str());
-  }
+  ASSIGN_OR_RETURN(Transmitters transmitters,
+                   OpenTransmitters(o, frame, iface.ifindex, cpus.size()));
 
   const absl::StatusOr<uint32_t> tx_before = InterfaceTxPackets(o.iface);
-  const Totals totals = SendFromAllCpus(*program, o, cpus);
-  std::printf("sent %" PRIu64 " packets in %.3f s: %.0f packets/s\n", totals.sent,
-              totals.elapsed_s, totals.elapsed_s > 0 ? totals.sent / totals.elapsed_s : 0.0);
+  const Totals totals = SendFromAllCpus(transmitters.per_thread, o, cpus);
+  std::printf("sent %" PRIu64 " packets in %.3f s: %.0f packets/s (%s)\n", totals.sent,
+              totals.elapsed_s, totals.elapsed_s > 0 ? totals.sent / totals.elapsed_s : 0.0,
+              SendModeName(transmitters.mode));
   ReportTxCounter(o.iface, tx_before, totals.sent);
   return totals.status;
 }

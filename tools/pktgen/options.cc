@@ -15,8 +15,9 @@ namespace {
 
 constexpr char kUsage[] = R"(usage: pktgen --iface IF --dst IP [flags]
 Sends a template frame out of IF at full speed (or --rate) with BPF_PROG_RUN
-in live-frames mode; needs root and kernel >= 5.18. On a veth, the peer end
-must have an XDP program attached (docs/pktgen.md).
+in live-frames mode, or through an AF_PACKET TX ring where the kernel refuses
+that; needs root. In live-frames mode on a veth, the peer end must have an XDP
+program attached (docs/pktgen.md).
   --iface IF             interface to send on (required)
   --dst IP               destination address, IPv4 or IPv6 (required)
   --src IP               source address (default: IF's first address of --dst's family)
@@ -34,11 +35,15 @@ must have an XDP program attached (docs/pktgen.md).
   --threads N            sending threads, each pinned to its own CPU (default 1)
   --cpu LIST             CPUs for the threads, e.g. 0,1 or 0-3 (default: the first allowed)
   --progress             print packets/s every second on stderr
+  --mode auto|live|afpacket
+                         how to send: live = BPF_PROG_RUN live frames, afpacket =
+                         AF_PACKET TX ring with PACKET_QDISC_BYPASS; auto (default)
+                         = live where the kernel allows it, else afpacket
 )";
 
 enum Opt {
   kIface = 1000, kDst, kSrc, kDstMac, kSrcMac, kProto, kSport, kDport, kFlows, kVary,
-  kSize, kRate, kCount, kDuration, kThreads, kCpu, kProgress, kHelp,
+  kSize, kRate, kCount, kDuration, kThreads, kCpu, kProgress, kMode, kHelp,
 };
 
 absl::Status BadValue(const char* flag, const char* text, absl::string_view expected) {
@@ -126,6 +131,7 @@ absl::StatusOr<PktgenOptions> ParsePktgenOptions(int argc, char** argv) {
       {"threads", required_argument, nullptr, kThreads},
       {"cpu", required_argument, nullptr, kCpu},
       {"progress", no_argument, nullptr, kProgress},
+      {"mode", required_argument, nullptr, kMode},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -171,6 +177,14 @@ absl::StatusOr<PktgenOptions> ParsePktgenOptions(int argc, char** argv) {
         break;
       case kCpu: s = ParseCpuList(optarg, &o.cpus); break;
       case kProgress: o.progress = true; break;
+      case kMode: {
+        std::string m = optarg;
+        if (m == "auto") o.mode = SendMode::kAuto;
+        else if (m == "live") o.mode = SendMode::kLiveFrames;
+        else if (m == "afpacket") o.mode = SendMode::kAfPacket;
+        else s = BadValue("mode", optarg, "auto, live or afpacket");
+        break;
+      }
       case kHelp: return absl::CancelledError(kUsage);
       default:
         return absl::InvalidArgumentError(

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "tools/pktgen/template_frame.h"
+#include "tools/pktgen/transmitter.h"
 
 namespace sluice::pktgen {
 
@@ -21,6 +22,7 @@ struct PktgenOptions {
   int threads = 1;                // --threads, or the length of --cpu
   std::vector<int> cpus;          // --cpu: one per thread; empty = the first allowed ones
   bool progress = false;          // --progress: a line per second on stderr
+  SendMode mode = SendMode::kAuto;  // --mode
 };
 
 // Parses argv. Errors are one line naming the flag. "--help" returns a

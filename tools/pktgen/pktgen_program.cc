@@ -62,7 +62,14 @@ int PktgenProgram::generator_fd() const { return bpf_program__fd(skel_->progs.pk
 
 absl::Status PktgenProgram::ProbeLiveFrames() const {
   const int probe_fd = bpf_program__fd(skel_->progs.pktgen_probe);
-  int err = RunLive(probe_fd, ifindex_, frame_, 1);
+  const int err = RunLive(probe_fd, ifindex_, frame_, 1);
+  if (err == 0) return absl::OkStatus();
+  // Some kernels refuse the mode to root too (seen on Linux 6.18 machines).
+  if (err == -EPERM) {
+    return absl::FailedPreconditionError(
+        "live frames refused: BPF_PROG_RUN with BPF_F_TEST_XDP_LIVE_FRAMES: "
+        "Operation not permitted");
+  }
   if (err != -EINVAL && err != -EOPNOTSUPP) {
     return lb::BpfStatus(err, "BPF_PROG_RUN in live-frames mode");
   }
@@ -91,7 +98,7 @@ absl::Status PktgenProgram::AttachToLoopback() {
   return absl::OkStatus();
 }
 
-absl::Status PktgenProgram::Send(uint32_t count) const {
+absl::Status PktgenProgram::Send(uint32_t count) {
   return lb::BpfStatus(RunLive(generator_fd(), ifindex_, frame_, count),
                        "BPF_PROG_RUN in live-frames mode");
 }

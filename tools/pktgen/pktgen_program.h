@@ -9,19 +9,22 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "tools/pktgen/template_frame.h"
+#include "tools/pktgen/transmitter.h"
 
 struct bpf_link;
 struct pktgen;  // the skeleton
 
 namespace sluice::pktgen {
 
-class PktgenProgram {
+// Sends with BPF_PROG_RUN in live-frames mode; one object serves every
+// sending thread.
+class PktgenProgram : public Transmitter {
  public:
   // Loads the program with `frame.config` as its read-only data, to send
   // out of `ifindex`.
   static absl::StatusOr<std::unique_ptr<PktgenProgram>> Load(const TemplateFrame& frame,
                                                              int ifindex);
-  ~PktgenProgram();
+  ~PktgenProgram() override;
   PktgenProgram(const PktgenProgram&) = delete;
   PktgenProgram& operator=(const PktgenProgram&) = delete;
 
@@ -30,7 +33,8 @@ class PktgenProgram {
 
   // Whether the kernel runs XDP programs in live-frames mode on the
   // interface: one run of a program that drops its frame, so nothing is
-  // sent. FAILED_PRECONDITION "live frames unsupported: ..." when it does not.
+  // sent. FAILED_PRECONDITION "live frames refused: ..." or "... unsupported"
+  // when it does not; INVALID_ARGUMENT when only this frame is too large.
   absl::Status ProbeLiveFrames() const;
 
   // Attaches the generator to lo (generic XDP, through a BPF link: detached
@@ -46,7 +50,7 @@ class PktgenProgram {
   // Sends `count` copies of the frame, each rewritten into its flow: one
   // BPF_PROG_RUN call in live-frames mode. Safe to call from several
   // threads at once.
-  absl::Status Send(uint32_t count) const;
+  absl::Status Send(uint32_t count) override;
 
  private:
   PktgenProgram(struct pktgen* skel, std::vector<uint8_t> frame, int ifindex);

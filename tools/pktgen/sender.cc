@@ -11,9 +11,9 @@
 namespace sluice::pktgen {
 namespace {
 
-// Packets per BPF_PROG_RUN call when unpaced: a few milliseconds' worth, so
-// a deadline or a stop is honoured within that, while the per-call setup
-// (the kernel builds a page pool for every call) stays small. Calls cost
+// Packets per Send call when unpaced: a few milliseconds' worth, so a
+// deadline or a stop is honoured within that, while the per-call setup (in
+// live-frames mode the kernel builds a page pool for every call) stays small. Calls cost
 // 24 ms more when the program could not be attached to lo (see
 // PktgenProgram::AttachToLoopback).
 constexpr uint64_t kMaxChunk = 1 << 14;
@@ -33,7 +33,7 @@ absl::Status PinToCpu(int cpu) {
 
 }  // namespace
 
-absl::Status RunSender(const PktgenProgram& program, const SenderPlan& plan,
+absl::Status RunSender(Transmitter& transmitter, const SenderPlan& plan,
                        const std::atomic<bool>& stop, std::atomic<uint64_t>& sent) {
   if (absl::Status s = PinToCpu(plan.cpu); !s.ok()) return s;
   const uint64_t chunk =
@@ -45,7 +45,7 @@ absl::Status RunSender(const PktgenProgram& program, const SenderPlan& plan,
   while (done < plan.count && !stop.load(std::memory_order_relaxed)) {
     if (plan.deadline_ns != 0 && MonotonicNanos() >= plan.deadline_ns) break;
     const uint64_t n = std::min(chunk, plan.count - done);
-    if (absl::Status s = program.Send(static_cast<uint32_t>(n)); !s.ok()) {
+    if (absl::Status s = transmitter.Send(static_cast<uint32_t>(n)); !s.ok()) {
       return s;
     }
     done += n;

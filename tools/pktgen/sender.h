@@ -1,4 +1,4 @@
-// One sending thread's loop: BPF_PROG_RUN calls of a bounded number of
+// One sending thread's loop: Transmitter::Send calls of a bounded number of
 // packets each, paced to a rate, until a count, a deadline or a stop.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "absl/status/status.h"
-#include "tools/pktgen/pktgen_program.h"
+#include "tools/pktgen/transmitter.h"
 
 namespace sluice::pktgen {
 
@@ -20,8 +20,8 @@ struct SenderPlan {
 
 // Sends on the calling thread, pinned to plan.cpu, until plan.count packets
 // are sent, the deadline passes or `stop` is set; adds to `sent` after each
-// BPF_PROG_RUN call. Ends early with the first error.
-absl::Status RunSender(const PktgenProgram& program, const SenderPlan& plan,
+// call. Ends early with the first error.
+absl::Status RunSender(Transmitter& transmitter, const SenderPlan& plan,
                        const std::atomic<bool>& stop, std::atomic<uint64_t>& sent);
 
 }  // namespace sluice::pktgen
