@@ -311,6 +311,9 @@ absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& add
   VipEntry& vip = *vip_entry;
   ASSIGN_OR_RETURN(BackendEntry* b, FindBackend(vip, address));
   BackendEntry removed = *b;
+  // Leaving: from here a restart keeps it only while the active table names
+  // it (see RestoreBackends), so a crash restores all-old or all-new.
+  RETURN_IF_ERROR(WriteBackend(vip, removed, 0));
   vip.backends.erase(address);
   absl::Status status = CommitRing(vip, [&] {
     // The new table no longer names it; established flows that still do
@@ -319,6 +322,7 @@ absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& add
   });
   if (!status.ok()) {
     vip.backends.emplace(address, removed);
+    WriteBackend(vip, removed, SLUICE_BACKEND_COMMITTED).IgnoreError();
     return status;
   }
   next_hops_.erase(removed.id);

@@ -84,12 +84,13 @@ absl::Status LoadBalancer::RestoreBackends() {
                               "reading backends"));
     if (!(b.flags & SLUICE_BACKEND_LIVE)) continue;
     auto vip = by_id.find(b.vip_id);
-    // Weighted backends are members exactly when the active table names
-    // them; a drained one (weight 0) never appears there and counts once
-    // its commit completed.
-    bool member = vip != by_id.end() &&
-                  (b.weight > 0 ? in_ring[b.vip_id].count(id) > 0
-                                : (b.flags & SLUICE_BACKEND_COMMITTED) != 0);
+    // A backend is a member once its add committed (COMMITTED) and until its
+    // delete starts (which clears COMMITTED before the flip); in between,
+    // exactly when the active table names it. Its weight says nothing: a
+    // weight change writes the table and the weight in two steps, and
+    // Restore below rebuilds the table from the weight (all-old).
+    bool member = vip != by_id.end() && ((b.flags & SLUICE_BACKEND_COMMITTED) != 0 ||
+                                         in_ring[b.vip_id].count(id) > 0);
     if (!member) {
       RETURN_IF_ERROR(ClearBackend(id));
       continue;

@@ -1,0 +1,254 @@
+// Every commit restores as all-old or all-new. For each kind of commit, a
+// child process makes the commit and dies just before its Nth BPF map write
+// (lb/testing/crash_injection), for every N from the first write to the
+// last; then the LoadBalancer restarts from the pinned maps and must
+// describe exactly the state before the commit or the state after it.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "lb/load_balancer.h"
+#include "lb/testing/crash_injection.h"
+
+namespace sluice::lb {
+namespace {
+
+using sluice::testing::ArmCrashBefore;
+using sluice::testing::kCrashExitCode;
+using sluice::testing::MapWritesSinceArmed;
+
+IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
+IpPrefix Prefix(const char* text) { return *ParseIpPrefix(text); }
+VipKey Vip(const char* address, uint16_t port) { return {Ip(address), port, IPPROTO_TCP}; }
+
+const VipKey kWeb = Vip("10.0.0.10", 80);
+const VipKey kApi = Vip("10.0.0.11", 443);
+
+using LbStep = std::function<absl::Status(LoadBalancer&)>;
+
+class LoadBalancerCrashRestoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
+    pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-crash-test-", getpid());
+  }
+  void TearDown() override {
+    Close();
+    RemovePins();
+  }
+
+  void RemovePins() {
+    if (!pin_dir_.empty()) std::system(absl::StrCat("rm -rf ", pin_dir_).c_str());
+  }
+
+  // Opens (restoring from the pins, as lbd does at start).
+  absl::Status Open() {
+    XdpDatapathOptions o;
+    o.pin_dir = pin_dir_;
+    o.max_vips = 8;
+    o.max_backends = 32;
+    o.ring_pool_entries = 4 * 4099;
+    o.conntrack_entries = 1024;
+    o.max_prefixes = 4096;
+    o.max_arp_entries = 16;
+    auto dp = XdpDatapath::Open(o);
+    if (!dp.ok()) return dp.status();
+    datapath_ = std::move(*dp);
+    auto grace = GracePeriod::Create();
+    if (!grace.ok()) return grace.status();
+    LoadBalancerOptions lo;
+    lo.default_ring_size = 4099;
+    lo.encap_src_v4 = Prefix("172.16.0.0/16");
+    lo.encap_src_v6 = Prefix("fd00::/96");
+    auto lb = LoadBalancer::Create(datapath_.get(), std::move(*grace), lo,
+                                   [](const IpAddress&) { return NextHopMac{}; });
+    if (!lb.ok()) return lb.status();
+    lb_ = std::move(*lb);
+    return absl::OkStatus();
+  }
+  void Close() {
+    lb_.reset();
+    datapath_.reset();
+  }
+
+  // The configuration as an operator sees it, with each backend's share of
+  // its VIP's table as the datapath holds it (ids and offsets left out: a
+  // restart may renumber).
+  std::string Describe() {
+    std::ostringstream out;
+    for (const VipEntry& vip : lb_->ListVips()) {
+      out << "vip " << vip.key.ToString() << " hash " << static_cast<int>(vip.hash) << " ring "
+          << vip.ring_size << "\n";
+      auto backends = lb_->ListBackends(vip.key);
+      EXPECT_TRUE(backends.ok()) << backends.status();
+      if (!backends.ok()) continue;
+      for (const BackendView& b : *backends) {
+        out << "  backend " << b.backend.address.ToString() << " weight " << b.backend.weight
+            << " entries " << b.ring_entries << "\n";
+      }
+    }
+    BlacklistChange list = lb_->ListBlacklist();
+    for (const IpPrefix& p : list.prefixes) out << "prefix " << p.ToString() << "\n";
+    for (const IpAddress& a : list.arp_ips) out << "arp " << a.ToString() << "\n";
+    return out.str();
+  }
+
+  // The state `setup` makes, written and then restored (as the child sees it).
+  std::string SetUpFresh(const LbStep& setup) {
+    Close();
+    RemovePins();
+    absl::Status s = Open();
+    EXPECT_TRUE(s.ok()) << s;
+    s = setup(*lb_);
+    EXPECT_TRUE(s.ok()) << "setup: " << s;
+    Close();
+    s = Open();
+    EXPECT_TRUE(s.ok()) << s;
+    return Describe();
+  }
+
+  // In a child: restore, arm, run `change`; it must die before write `n`.
+  void CrashChildBefore(uint64_t n, const LbStep& change) {
+    Close();
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      if (!Open().ok()) _exit(2);
+      ArmCrashBefore(n);
+      change(*lb_).IgnoreError();
+      _exit(3);   // the change made fewer writes than the dry run
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kCrashExitCode)
+        << "child before write " << n << ": status " << status;
+  }
+
+  // The whole check for one kind of commit.
+  void ExpectAllOldOrAllNew(const LbStep& setup, const LbStep& change) {
+    // A dry run: the states before and after, and how many writes it takes.
+    const std::string before = SetUpFresh(setup);
+    ArmCrashBefore(0);
+    absl::Status s = change(*lb_);
+    ASSERT_TRUE(s.ok()) << "change: " << s;
+    const uint64_t writes = MapWritesSinceArmed();
+    const std::string after = Describe();
+    ASSERT_NE(before, after) << "the change changes nothing";
+    Close();
+    ASSERT_TRUE(Open().ok());
+    ASSERT_EQ(Describe(), after) << "a completed commit does not survive a restart";
+    ASSERT_GT(writes, 0u);
+
+    for (uint64_t n = 1; n <= writes; ++n) {
+      Close();
+      RemovePins();
+      ASSERT_TRUE(Open().ok());
+      ASSERT_TRUE(setup(*lb_).ok());
+      CrashChildBefore(n, change);
+      ASSERT_TRUE(Open().ok()) << "restore after a crash before write " << n;
+      const std::string restored = Describe();
+      EXPECT_TRUE(restored == before || restored == after)
+          << "crash before write " << n << " of " << writes << " restored a mix:\n"
+          << restored << "before:\n" << before << "after:\n" << after;
+    }
+  }
+
+  std::string pin_dir_;
+  std::unique_ptr<XdpDatapath> datapath_;
+  std::unique_ptr<LoadBalancer> lb_;
+};
+
+// Two VIPs, three reals on one (one drained), a small blacklist.
+absl::Status TwoVips(LoadBalancer& lb) {
+  if (auto s = lb.AddVip(kWeb, HashMode::kFiveTuple, 0); !s.ok()) return s;
+  if (auto s = lb.AddVip(kApi, HashMode::kSource, 0); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.1"), 100); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.2"), 100); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.3"), 0); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kApi, Ip("10.1.0.1"), 100); !s.ok()) return s;
+  return lb.AddToBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")},
+                            {Ip("198.51.100.1")}})
+      .status();
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, AddVip) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.AddVip(Vip("10.0.0.12", 0), HashMode::kFiveTuple, 0);
+  });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, DeleteVip) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) { return lb.DeleteVip(kWeb); });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, AddBackend) {
+  ExpectAllOldOrAllNew(TwoVips,
+                       [](LoadBalancer& lb) { return lb.AddBackend(kWeb, Ip("10.1.0.4"), 50); });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, AddDrainedBackend) {
+  ExpectAllOldOrAllNew(TwoVips,
+                       [](LoadBalancer& lb) { return lb.AddBackend(kApi, Ip("10.1.0.4"), 0); });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, DeleteBackend) {
+  ExpectAllOldOrAllNew(TwoVips,
+                       [](LoadBalancer& lb) { return lb.DeleteBackend(kWeb, Ip("10.1.0.2")); });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, DeleteDrainedBackend) {
+  ExpectAllOldOrAllNew(TwoVips,
+                       [](LoadBalancer& lb) { return lb.DeleteBackend(kWeb, Ip("10.1.0.3")); });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, DrainBackend) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.SetBackendWeight(kWeb, Ip("10.1.0.1"), 0);
+  });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, UndrainBackend) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.SetBackendWeight(kWeb, Ip("10.1.0.3"), 100);
+  });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, ReweighBackend) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.SetBackendWeight(kWeb, Ip("10.1.0.2"), 30);
+  });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, BlacklistAdd) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.AddToBlacklist({{Prefix("203.0.113.0/25"), Prefix("10.200.0.0/16"),
+                               Prefix("2001:db8:bad:1::/64")},
+                              {Ip("198.51.100.2")}})
+        .status();
+  });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, BlacklistDelete) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.DeleteFromBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")},
+                                   {Ip("198.51.100.1")}})
+        .status();
+  });
+}
+
+TEST_F(LoadBalancerCrashRestoreTest, BlacklistReplace) {
+  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
+    return lb.ReplaceBlacklist({{Prefix("203.0.113.0/24"), Prefix("10.0.0.0/8"),
+                                 Prefix("2001:db8:1::/48")},
+                                {Ip("198.51.100.9")}})
+        .status();
+  });
+}
+
+}  // namespace
+}  // namespace sluice::lb
