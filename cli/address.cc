@@ -1,26 +1,19 @@
 #include "cli/address.h"
 
-#include <arpa/inet.h>
-
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lb/address_rules.h"
+#include "lb/ip_address.h"
+#include "lb/quote_value.h"
 
 namespace sluice::cli {
 namespace {
 
-// inet_pton needs a NUL-terminated string; addresses are short.
-bool Pton(int family, absl::string_view text) {
-  char buf[64];
-  if (text.empty() || text.size() >= sizeof(buf)) return false;
-  text.copy(buf, text.size());
-  buf[text.size()] = '\0';
-  unsigned char out[16];
-  return inet_pton(family, buf, out) == 1;
-}
+using lb::QuoteValue;
 
 constexpr uint32_t kMaxPort = 65535;
 constexpr uint32_t kMaxWeight = 65535;
@@ -44,7 +37,7 @@ absl::Status ParseHostPort(absl::string_view hostport, const HostPortSyntax& syn
     absl::string_view rest = hostport.substr(close + 1);
     if (rest.empty() || rest.front() != ':') return bad("missing port (", syntax.want, ")");
     port_text = rest.substr(1);
-    if (!IsIpv6(ip)) return bad("'", ip, "' is not an IPv6 address");
+    if (!IsIpv6(ip)) return bad(QuoteValue(ip), " is not an IPv6 address");
   } else {
     size_t colon = hostport.rfind(':');
     if (colon == absl::string_view::npos) return bad("missing port (", syntax.want, ")");
@@ -53,10 +46,11 @@ absl::Status ParseHostPort(absl::string_view hostport, const HostPortSyntax& syn
     if (ip.find(':') != absl::string_view::npos) {
       return bad("an IPv6 address needs brackets: ", syntax.v6_form);
     }
-    if (!IsIpv4(ip)) return bad("'", ip, "' is not an IP address");
+    if (!IsIpv4(ip)) return bad(QuoteValue(ip), " is not an IP address");
   }
   if (!ParseDecimal(port_text, port) || *port < syntax.min_port || *port > kMaxPort) {
-    return bad("port '", port_text, "' is not a number in ", syntax.min_port, "..", kMaxPort);
+    return bad("port ", QuoteValue(port_text), " is not a number in ", syntax.min_port, "..",
+               kMaxPort);
   }
   *address = std::string(ip);
   return absl::OkStatus();
@@ -72,18 +66,36 @@ bool ParseDecimal(absl::string_view text, uint32_t* out) {
   return absl::SimpleAtoi(text, out);
 }
 
-bool IsIpv4(absl::string_view text) { return Pton(AF_INET, text); }
-bool IsIpv6(absl::string_view text) { return Pton(AF_INET6, text); }
+bool IsIpv4(absl::string_view text) {
+  auto a = lb::ParseIpAddress(text);
+  return a.ok() && a->is_v4();
+}
 
-bool IsPrefix(absl::string_view text) {
-  size_t slash = text.find('/');
-  if (slash == absl::string_view::npos) return IsIp(text);
-  absl::string_view ip = text.substr(0, slash);
-  uint32_t len;
-  if (!ParseDecimal(text.substr(slash + 1), &len)) return false;
-  if (IsIpv4(ip)) return len <= 32;
-  if (IsIpv6(ip)) return len <= 128;
-  return false;
+bool IsIpv6(absl::string_view text) {
+  auto a = lb::ParseIpAddress(text);
+  return a.ok() && !a->is_v4();
+}
+
+absl::Status CheckPrefix(absl::string_view text) { return lb::ParseIpPrefix(text).status(); }
+
+absl::Status CheckNewPrefix(absl::string_view text) {
+  auto prefix = lb::ParseIpPrefix(text);
+  if (!prefix.ok()) return prefix.status();
+  return lb::CheckNotV4Mapped(*prefix);
+}
+
+absl::Status CheckUnicastAddress(absl::string_view address) {
+  auto a = lb::ParseIpAddress(address);
+  if (!a.ok()) return a.status();
+  return lb::CheckUnicast(*a);
+}
+
+absl::Status CheckNewReal(absl::string_view real, absl::string_view vip) {
+  auto r = lb::ParseIpAddress(real);
+  if (!r.ok()) return r.status();
+  auto v = lb::ParseIpAddress(vip);
+  if (!v.ok()) return v.status();
+  return lb::CheckReal(*r, *v);
 }
 
 absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text) {
@@ -91,7 +103,7 @@ absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text) {
       "want ADDRESS:PORT/tcp|udp, e.g. 10.0.0.10:80/tcp or [2001:db8::10]:443/udp",
       "[ADDRESS]:PORT/PROTO", 0};
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("bad VIP '", text, "': ", why));
+    return absl::InvalidArgumentError(absl::StrCat("bad VIP ", QuoteValue(text), ": ", why));
   };
   sluice::v1::Vip vip;
   size_t slash = text.rfind('/');
@@ -104,7 +116,7 @@ absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text) {
   } else if (absl::EqualsIgnoreCase(proto, "udp")) {
     vip.set_protocol(sluice::v1::PROTOCOL_UDP);
   } else {
-    return bad(absl::StrCat("protocol '", proto, "' is not tcp or udp"));
+    return bad(absl::StrCat("protocol ", QuoteValue(proto), " is not tcp or udp"));
   }
   uint32_t port;
   if (absl::Status s = ParseHostPort(text.substr(0, slash), kSyntax, vip.mutable_address(), &port);
@@ -119,7 +131,7 @@ absl::StatusOr<sluice::v1::ServiceBackend> ParseServiceBackend(absl::string_view
   static constexpr HostPortSyntax kSyntax = {
       "want IP:PORT[@WEIGHT], e.g. 10.0.1.2:8080 or [2001:db8::5]:8080@50", "[ADDRESS]:PORT", 1};
   auto bad = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("bad backend '", text, "': ", why));
+    return absl::InvalidArgumentError(absl::StrCat("bad backend ", QuoteValue(text), ": ", why));
   };
   sluice::v1::ServiceBackend backend;
   absl::string_view hostport = text;
@@ -128,7 +140,7 @@ absl::StatusOr<sluice::v1::ServiceBackend> ParseServiceBackend(absl::string_view
     absl::string_view weight_text = text.substr(at + 1);
     uint32_t weight;
     if (!ParseDecimal(weight_text, &weight) || weight > kMaxWeight) {
-      return bad(absl::StrCat("weight '", weight_text, "' is not a number in 0..65535"));
+      return bad(absl::StrCat("weight ", QuoteValue(weight_text), " is not a number in 0..65535"));
     }
     backend.set_weight(weight);
     hostport = text.substr(0, at);

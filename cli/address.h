@@ -1,6 +1,7 @@
 // Address syntax used on the lbctl command line: VIPs ("10.0.0.10:80/tcp",
 // "[2001:db8::10]:443/udp"), service backends ("10.0.1.2:8080@50"), plain
-// IPs and CIDR prefixes. Syntax only: lbd validates everything again and has
+// IPs and CIDR prefixes. Addresses and prefixes are read by lbd's own parser
+// and rules (lb/ip_address.h, lb/address_rules.h); lbd checks again and has
 // the last word.
 #pragma once
 
@@ -32,12 +33,23 @@ std::string FormatHostPort(absl::string_view address, uint32_t port);
 // "+5" and " 5").
 bool ParseDecimal(absl::string_view text, uint32_t* out);
 
+// The whole text is one address (an embedded NUL, e.g. from a file, is an
+// error, not the end of it).
 bool IsIpv4(absl::string_view text);
 bool IsIpv6(absl::string_view text);
 inline bool IsIp(absl::string_view text) { return IsIpv4(text) || IsIpv6(text); }
 
-// "10.0.0.0/8", "2001:db8::/32", or a bare address (= /32 or /128). Host bits
-// below the prefix length are not checked here.
-bool IsPrefix(absl::string_view text);
+// "10.0.0.0/8", "2001:db8::/32", or a bare address (= /32 or /128), as lbd
+// reads it (lb::ParseIpPrefix): plain decimal length, no host bits set.
+// INVALID_ARGUMENT saying why otherwise.
+absl::Status CheckPrefix(absl::string_view text);
+
+// lbd's rules for what creates state (lb/address_rules.h), so lbctl refuses
+// it before sending: a prefix to blacklist or to put in a policy (also not
+// IPv4-mapped), a new VIP's or endpoint's address (unicast), a real or
+// service backend of the VIP at `vip` (unicast, not the VIP's address).
+absl::Status CheckNewPrefix(absl::string_view text);
+absl::Status CheckUnicastAddress(absl::string_view address);
+absl::Status CheckNewReal(absl::string_view real, absl::string_view vip);
 
 }  // namespace sluice::cli

@@ -123,23 +123,56 @@ TEST(Ip, Syntax) {
   EXPECT_FALSE(IsIp(std::string(100, '1')));
 }
 
+TEST(Ip, AnEmbeddedNulIsNotTheEndOfTheAddress) {
+  EXPECT_FALSE(IsIpv4(std::string("10.0.0.1\0junk", 13)));
+  EXPECT_FALSE(IsIp(std::string("2001:db8::1\0", 12)));
+  EXPECT_FALSE(CheckPrefix(std::string("10.0.0.0/8\0junk", 15)).ok());
+  EXPECT_FALSE(CheckPrefix(std::string("10.0.0.0\0/8", 11)).ok());
+}
+
 TEST(Prefix, Syntax) {
-  EXPECT_TRUE(IsPrefix("10.0.0.0/8"));
-  EXPECT_TRUE(IsPrefix("0.0.0.0/0"));
-  EXPECT_TRUE(IsPrefix("192.0.2.1/32"));
-  EXPECT_TRUE(IsPrefix("192.0.2.1"));
-  EXPECT_TRUE(IsPrefix("2001:db8::/32"));
-  EXPECT_TRUE(IsPrefix("::/0"));
-  EXPECT_TRUE(IsPrefix("2001:db8::1/128"));
-  EXPECT_TRUE(IsPrefix("2001:db8::1"));
-  EXPECT_FALSE(IsPrefix("10.0.0.0/33"));
-  EXPECT_FALSE(IsPrefix("2001:db8::/129"));
-  EXPECT_FALSE(IsPrefix("10.0.0.0/"));
-  EXPECT_FALSE(IsPrefix("10.0.0.0/-1"));
-  EXPECT_FALSE(IsPrefix("10.0.0.0/8/8"));
-  EXPECT_FALSE(IsPrefix("10.0.0/8"));
-  EXPECT_FALSE(IsPrefix("/8"));
-  EXPECT_FALSE(IsPrefix("arp"));
+  for (const char* ok : {"10.0.0.0/8", "0.0.0.0/0", "192.0.2.1/32", "192.0.2.1", "2001:db8::/32",
+                         "::/0", "2001:db8::1/128", "2001:db8::1"}) {
+    EXPECT_TRUE(CheckPrefix(ok).ok()) << ok;
+  }
+  for (const char* bad : {"10.0.0.0/33", "2001:db8::/129", "10.0.0.0/", "10.0.0.0/-1",
+                          "10.0.0.0/8/8", "10.0.0/8", "/8", "arp", "10.0.0.0/ 8",
+                          "10.0.0.0/+8", "10.0.0.0/08", "10.0.0.0 /8", "10.0.0.0/8 "}) {
+    absl::Status s = CheckPrefix(bad);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(s.message(), HasSubstr(absl::StrCat("'", bad, "'"))) << bad;
+  }
+}
+
+TEST(Prefix, HostBitsAreRefusedWithThePrefixMeant) {
+  EXPECT_EQ(CheckPrefix("10.0.0.1/8").message(),
+            "'10.0.0.1/8' has host bits set beyond /8 (the prefix is 10.0.0.0/8)");
+  EXPECT_TRUE(CheckPrefix("::ffff:10.0.0.0/104").ok()) << "syntax only: del takes it";
+  EXPECT_EQ(CheckNewPrefix("::ffff:10.0.0.0/104").message(),
+            "'::ffff:10.0.0.0/104' is an IPv4-mapped IPv6 prefix: use the IPv4 form 10.0.0.0/8");
+}
+
+TEST(AddressRules, AsLbdSaysThem) {
+  EXPECT_TRUE(CheckUnicastAddress("10.0.0.10").ok());
+  EXPECT_EQ(CheckUnicastAddress("::ffff:10.0.0.10").message(),
+            "'::ffff:10.0.0.10' is an IPv4-mapped IPv6 address: use the IPv4 form 10.0.0.10");
+  EXPECT_FALSE(CheckUnicastAddress("0.0.0.0").ok());
+  EXPECT_FALSE(CheckUnicastAddress("::").ok());
+  EXPECT_FALSE(CheckUnicastAddress("239.1.2.3").ok());
+  EXPECT_FALSE(CheckUnicastAddress("ff05::2").ok());
+  EXPECT_FALSE(CheckUnicastAddress("255.255.255.255").ok());
+  EXPECT_TRUE(CheckNewReal("10.1.0.1", "10.0.0.10").ok());
+  EXPECT_EQ(CheckNewReal("10.0.0.10", "10.0.0.10").message(),
+            "'10.0.0.10' is the VIP's own address");
+  EXPECT_FALSE(CheckNewReal("224.0.0.1", "10.0.0.10").ok());
+}
+
+TEST(ParseVip, QuotesAtMostAHundredBytesOfTheValue) {
+  std::string huge = std::string(5000, '1') + ":80/tcp";
+  auto vip = ParseVip(huge);
+  ASSERT_FALSE(vip.ok());
+  EXPECT_LT(vip.status().message().size(), 400u) << vip.status().message();
+  EXPECT_THAT(vip.status().message(), HasSubstr("...'"));
 }
 
 }  // namespace

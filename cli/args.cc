@@ -11,10 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/address.h"
+#include "lb/quote_value.h"
 #include "lb/status_macros.h"
 
 namespace sluice::cli {
 namespace {
+
+using lb::QuoteValue;
 
 constexpr char kUsage[] =
     R"(usage: lbctl [--server ADDR] [-o table|json] COMMAND ...
@@ -122,7 +125,7 @@ absl::StatusOr<RawArgs> Tokenize(absl::Span<const std::string> args) {
       inline_value = a.substr(a[2] == '=' ? 3 : 2);
     }
     const FlagDef* def = FindFlag(name);
-    if (def == nullptr) return Usage(absl::StrCat("unknown flag '", name, "' (try 'lbctl --help')"));
+    if (def == nullptr) return Usage(absl::StrCat("unknown flag ", QuoteValue(name), " (try 'lbctl --help')"));
     std::string value;
     if (!def->takes_value) {
       if (inline_value) return Usage(absl::StrCat("flag '", def->name, "' takes no value"));
@@ -179,7 +182,7 @@ class CommandParser {
       auto it = names.begin() + std::min(args.size(), names.size() - 1);
       return Error(absl::StrCat("missing ", *it));
     }
-    if (args.size() > max) return Error(absl::StrCat("unexpected argument '", args[max], "'"));
+    if (args.size() > max) return Error(absl::StrCat("unexpected argument ", QuoteValue(args[max])));
     return args;
   }
 
@@ -202,7 +205,7 @@ class CommandParser {
 absl::Status UnknownVerb(absl::string_view noun, absl::string_view verb,
                          absl::string_view want) {
   if (verb.empty()) return Usage(absl::StrCat("'", noun, "' needs a subcommand: ", want));
-  return Usage(absl::StrCat("unknown '", noun, "' subcommand '", verb, "' (want ", want, ")"));
+  return Usage(absl::StrCat("unknown '", noun, "' subcommand ", QuoteValue(verb), " (want ", want, ")"));
 }
 
 absl::Status ParseVipCommand(const RawArgs& raw, absl::string_view verb, Command* cmd) {
@@ -223,6 +226,10 @@ absl::Status ParseVipCommand(const RawArgs& raw, absl::string_view verb, Command
   if (absl::Status s = p.AllowFlags({"--hash", "--ring-size"}); !s.ok()) return s;
   auto vip = ParseVip((*args)[0]);
   if (!vip.ok()) return p.Error(vip.status().message());
+  if (absl::Status s = CheckUnicastAddress(vip->address());
+      cmd->action == Action::kVipAdd && !s.ok()) {
+    return p.Error(absl::StrCat("bad VIP ", QuoteValue((*args)[0]), ": ", s.message()));
+  }
   *cmd->vip.mutable_vip() = *std::move(vip);
   if (raw.Has("--hash")) {
     const std::string& h = raw.Get("--hash");
@@ -231,14 +238,14 @@ absl::Status ParseVipCommand(const RawArgs& raw, absl::string_view verb, Command
     } else if (h == "src") {
       cmd->vip.set_hash(sluice::v1::HASH_MODE_SOURCE);
     } else {
-      return p.Error(absl::StrCat("--hash '", h, "' is not 5tuple or src"));
+      return p.Error(absl::StrCat("--hash ", QuoteValue(h), " is not 5tuple or src"));
     }
   }
   if (raw.Has("--ring-size")) {
     const std::string& r = raw.Get("--ring-size");
     uint32_t size;
     if (!ParseDecimal(r, &size) || !IsPrime(size)) {
-      return p.Error(absl::StrCat("--ring-size '", r, "' is not a prime number"));
+      return p.Error(absl::StrCat("--ring-size ", QuoteValue(r), " is not a prime number"));
     }
     cmd->vip.set_ring_size(size);
   }
@@ -279,13 +286,18 @@ absl::Status ParseBackendCommand(const RawArgs& raw, absl::string_view verb, Com
   if (!vip.ok()) return p.Error(vip.status().message());
   *cmd->vip.mutable_vip() = *std::move(vip);
   const std::string& real = (*args)[1];
-  if (!IsIp(real)) return p.Error(absl::StrCat("REAL_IP '", real, "' is not an IP address"));
+  if (!IsIp(real)) return p.Error(absl::StrCat("REAL_IP ", QuoteValue(real), " is not an IP address"));
+  if (cmd->action == Action::kBackendAdd) {
+    if (absl::Status s = CheckNewReal(real, cmd->vip.vip().address()); !s.ok()) {
+      return p.Error(absl::StrCat("REAL_IP: ", s.message()));
+    }
+  }
   cmd->real = real;
   if (raw.Has("--weight")) {
     const std::string& w = raw.Get("--weight");
     uint32_t weight;
     if (!ParseDecimal(w, &weight)) {
-      return p.Error(absl::StrCat("--weight '", w, "' is not a number in 0..4294967295"));
+      return p.Error(absl::StrCat("--weight ", QuoteValue(w), " is not a number in 0..4294967295"));
     }
     // Accepted on del by the grammar; not sent.
     if (cmd->action != Action::kBackendDel) cmd->weight = weight;
@@ -320,10 +332,12 @@ absl::Status ParseBlacklistCommand(const RawArgs& raw, absl::string_view verb, C
   if (absl::Status s = p.AllowFlags({"--arp"}); !s.ok()) return s;
   for (const std::string& a : *args) {
     if (arp) {
-      if (!IsIpv4(a)) return p.Error(absl::StrCat("'", a, "' is not an IPv4 address (the ARP list holds IPv4 senders)"));
+      if (!IsIpv4(a)) return p.Error(absl::StrCat(QuoteValue(a), " is not an IPv4 address (the ARP list holds IPv4 senders)"));
       cmd->entries.add_arp_ips(a);
     } else {
-      if (!IsPrefix(a)) return p.Error(absl::StrCat("'", a, "' is not a CIDR prefix or IP address"));
+      // del takes any prefix lbd may hold, so one an older lbd accepted too.
+      absl::Status s = cmd->action == Action::kBlacklistAdd ? CheckNewPrefix(a) : CheckPrefix(a);
+      if (!s.ok()) return p.Error(s.message());
       cmd->entries.add_prefixes(a);
     }
   }
@@ -348,7 +362,7 @@ absl::Status ParseStatsCommand(const RawArgs& raw, Command* cmd) {
     cmd->section = StatsSection::kPolicy;
   } else {
     return p.Error(
-        absl::StrCat("unknown section '", s, "' (want vips, backends, drops or policy)"));
+        absl::StrCat("unknown section ", QuoteValue(s), " (want vips, backends, drops or policy)"));
   }
   return absl::OkStatus();
 }
@@ -357,7 +371,7 @@ absl::Status ParseStatsCommand(const RawArgs& raw, Command* cmd) {
 absl::Status SetEndpointName(const CommandParser& p, absl::string_view what,
                              const std::string& name, Command* cmd) {
   if (!IsEndpointName(name)) {
-    return p.Error(absl::StrCat("bad ", what, " '", name, "' (want 1 to 47 of A-Z a-z 0-9 . _ -)"));
+    return p.Error(absl::StrCat("bad ", what, " ", QuoteValue(name), " (want 1 to 47 of A-Z a-z 0-9 . _ -)"));
   }
   cmd->endpoint.set_name(name);
   return absl::OkStatus();
@@ -366,7 +380,7 @@ absl::Status SetEndpointName(const CommandParser& p, absl::string_view what,
 // --ip: "IPV4", "IPV6", or both comma-separated in either order.
 absl::Status SetEndpointIps(const CommandParser& p, absl::string_view text, Command* cmd) {
   auto bad = [&](absl::string_view why) {
-    return p.Error(absl::StrCat("--ip '", text, "': ", why, " (want IP, or IPV4,IPV6)"));
+    return p.Error(absl::StrCat("--ip ", QuoteValue(text), ": ", why, " (want IP, or IPV4,IPV6)"));
   };
   std::vector<absl::string_view> ips = absl::StrSplit(text, ',');
   if (ips.size() > 2) return bad("more than two addresses");
@@ -377,8 +391,9 @@ absl::Status SetEndpointIps(const CommandParser& p, absl::string_view text, Comm
     } else if (IsIpv6(ip)) {
       slot = cmd->endpoint.mutable_ipv6();
     } else {
-      return bad(absl::StrCat("'", ip, "' is not an IP address"));
+      return bad(absl::StrCat(QuoteValue(ip), " is not an IP address"));
     }
+    if (absl::Status s = CheckUnicastAddress(ip); !s.ok()) return bad(s.message());
     if (!slot->empty()) return bad("two addresses of one family");
     *slot = std::string(ip);
   }
@@ -406,7 +421,7 @@ absl::Status ParseEndpointCommand(const RawArgs& raw, absl::string_view verb, Co
   if (!raw.Has("--iface")) return p.Error("missing --iface");
   const std::string& iface = raw.Get("--iface");
   if (iface.empty() || iface.size() >= IF_NAMESIZE) {
-    return p.Error(absl::StrCat("--iface '", iface, "' is not an interface name (1 to ",
+    return p.Error(absl::StrCat("--iface ", QuoteValue(iface), " is not an interface name (1 to ",
                                 IF_NAMESIZE - 1, " characters)"));
   }
   cmd->endpoint.set_iface(iface);
@@ -439,7 +454,10 @@ absl::Status ParseServiceCommand(const RawArgs& raw, absl::string_view verb, Com
   auto vip = ParseVip((*args)[0]);
   if (!vip.ok()) return p.Error(vip.status().message());
   if (vip->port() == 0) {
-    return p.Error(absl::StrCat("bad VIP '", (*args)[0], "': a service needs a port (1..65535)"));
+    return p.Error(absl::StrCat("bad VIP ", QuoteValue((*args)[0]), ": a service needs a port (1..65535)"));
+  }
+  if (absl::Status s = CheckUnicastAddress(vip->address()); add && !s.ok()) {
+    return p.Error(absl::StrCat("bad VIP ", QuoteValue((*args)[0]), ": ", s.message()));
   }
   *cmd->service.mutable_vip() = *std::move(vip);
   if (!add) return absl::OkStatus();
@@ -447,6 +465,9 @@ absl::Status ParseServiceCommand(const RawArgs& raw, absl::string_view verb, Com
   for (const std::string& text : raw.GetAll("--backend")) {
     auto backend = ParseServiceBackend(text);
     if (!backend.ok()) return p.Error(backend.status().message());
+    if (absl::Status s = CheckNewReal(backend->address(), cmd->service.vip().address()); !s.ok()) {
+      return p.Error(absl::StrCat("bad backend ", QuoteValue(text), ": ", s.message()));
+    }
     *cmd->service.add_backends() = *std::move(backend);
   }
   return absl::OkStatus();
@@ -484,7 +505,7 @@ const char* UsageText() { return kUsage; }
 
 absl::StatusOr<std::string> ParseServer(absl::string_view text) {
   auto bad = [&](absl::string_view why) {
-    return Usage(absl::StrCat("--server '", text, "': ", why,
+    return Usage(absl::StrCat("--server ", QuoteValue(text), ": ", why,
                               " (want unix:PATH, /PATH or HOST:PORT)"));
   };
   if (absl::StartsWith(text, "unix:")) {
@@ -529,7 +550,7 @@ absl::StatusOr<Command> ParseArgs(absl::Span<const std::string> args) {
     } else if (o == "json") {
       cmd.format = OutputFormat::kJson;
     } else {
-      return Usage(absl::StrCat("-o '", o, "' is not table or json"));
+      return Usage(absl::StrCat("-o ", QuoteValue(o), " is not table or json"));
     }
   }
   if (raw->positional.empty()) return Usage("missing command (try 'lbctl --help')");
@@ -555,7 +576,7 @@ absl::StatusOr<Command> ParseArgs(absl::Span<const std::string> args) {
   } else if (noun == "apply") {
     status = absl::UnimplementedError("'apply' is not supported by this lbd yet");
   } else {
-    status = Usage(absl::StrCat("unknown command '", noun, "' (try 'lbctl --help')"));
+    status = Usage(absl::StrCat("unknown command ", QuoteValue(noun), " (try 'lbctl --help')"));
   }
   if (!status.ok()) return status;
   return cmd;

@@ -105,6 +105,15 @@ TEST(Args, VipAdd) {
             sluice::v1::HASH_MODE_FIVE_TUPLE);
 
   ExpectUsageError({"vip", "add"}, "vip add: missing VIP");
+  ExpectUsageError({"vip", "add", "224.0.0.1:80/udp"},
+                   "vip add: bad VIP '224.0.0.1:80/udp': '224.0.0.1' is a multicast address, "
+                   "not a unicast host address");
+  ExpectUsageError({"vip", "add", "0.0.0.0:80/tcp"}, "'0.0.0.0' is the unspecified address");
+  ExpectUsageError({"vip", "add", "[::]:80/tcp"}, "'::' is the unspecified address");
+  ExpectUsageError({"vip", "add", "[ff02::1]:80/tcp"}, "'ff02::1' is a multicast address");
+  ExpectUsageError({"vip", "add", "255.255.255.255:80/tcp"}, "is the broadcast address");
+  ExpectUsageError({"vip", "add", "[::ffff:10.0.0.10]:80/tcp"},
+                   "'::ffff:10.0.0.10' is an IPv4-mapped IPv6 address: use the IPv4 form 10.0.0.10");
   ExpectUsageError({"vip", "add", "10.0.0.10:80"}, "bad VIP '10.0.0.10:80'");
   ExpectUsageError({"vip", "add", "10.0.0.10:80/tcp", "10.0.0.11:80/tcp"},
                    "unexpected argument '10.0.0.11:80/tcp'");
@@ -160,6 +169,18 @@ TEST(Args, Backend) {
   ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "10.1.0.300"},
                    "REAL_IP '10.1.0.300' is not an IP address");
   ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "10.1.0.1:80"}, "'10.1.0.1:80'");
+  ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "10.0.0.10"},
+                   "backend add: REAL_IP: '10.0.0.10' is the VIP's own address");
+  ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "0.0.0.0"},
+                   "REAL_IP: '0.0.0.0' is the unspecified address");
+  ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "224.0.0.1"},
+                   "REAL_IP: '224.0.0.1' is a multicast address");
+  ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "255.255.255.255"},
+                   "REAL_IP: '255.255.255.255' is the broadcast address");
+  ExpectUsageError({"backend", "add", "[2001:db8::10]:80/tcp", "::ffff:10.1.0.1"},
+                   "REAL_IP: '::ffff:10.1.0.1' is an IPv4-mapped IPv6 address: use the IPv4 form 10.1.0.1");
+  // Only adding is checked: a backend an older lbd accepted can be removed.
+  EXPECT_EQ(MustParse({"backend", "del", "10.0.0.10:80/tcp", "10.0.0.10"}).real, "10.0.0.10");
   ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "10.1.0.1", "--weight", "-1"},
                    "--weight '-1'");
   ExpectUsageError({"backend", "add", "10.0.0.10:80/tcp", "10.1.0.1", "--weight", "4294967296"},
@@ -190,7 +211,18 @@ TEST(Args, Blacklist) {
 
   ExpectUsageError({"blacklist", "add"}, "blacklist add: missing CIDR");
   ExpectUsageError({"blacklist", "add", "--arp"}, "blacklist add: missing IP");
-  ExpectUsageError({"blacklist", "add", "10.0.0.0/33"}, "'10.0.0.0/33' is not a CIDR prefix");
+  ExpectUsageError({"blacklist", "add", "10.0.0.0/33"}, "'10.0.0.0/33': prefix length must be 0..32");
+  ExpectUsageError({"blacklist", "add", "10.0.0.1/8"},
+                   "blacklist add: '10.0.0.1/8' has host bits set beyond /8 (the prefix is 10.0.0.0/8)");
+  ExpectUsageError({"blacklist", "del", "10.0.0.1/8"}, "has host bits set");
+  ExpectUsageError({"blacklist", "add", "10.0.0.0/ 8"}, "prefix length must be 0..32");
+  ExpectUsageError({"blacklist", "add", "10.0.0.0/+8"}, "prefix length must be 0..32");
+  ExpectUsageError({"blacklist", "add", "10.0.0.0/08"}, "prefix length must be 0..32");
+  ExpectUsageError({"blacklist", "add", "::ffff:10.0.0.0/104"},
+                   "'::ffff:10.0.0.0/104' is an IPv4-mapped IPv6 prefix: use the IPv4 form 10.0.0.0/8");
+  // Deleting names what lbd holds, so one an older lbd accepted too.
+  EXPECT_THAT(MustParse({"blacklist", "del", "::ffff:10.0.0.0/104"}).entries.prefixes(),
+              ::testing::ElementsAre("::ffff:10.0.0.0/104"));
   ExpectUsageError({"blacklist", "add", "--arp", "10.0.0.0/8"}, "'10.0.0.0/8' is not an IPv4 address");
   ExpectUsageError({"blacklist", "add", "--arp", "2001:db8::1"}, "'2001:db8::1' is not an IPv4 address");
   ExpectUsageError({"blacklist", "push"}, "blacklist push: missing FILE");
@@ -252,6 +284,11 @@ TEST(Args, EndpointAdd) {
                    "'' is not an IP address");
   ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "10.0.1.2,::1,::2"},
                    "more than two addresses");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "::ffff:10.0.1.2"},
+                   "--ip '::ffff:10.0.1.2': '::ffff:10.0.1.2' is an IPv4-mapped IPv6 address: "
+                   "use the IPv4 form 10.0.1.2 (want IP, or IPV4,IPV6)");
+  ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--ip", "0.0.0.0"},
+                   "'0.0.0.0' is the unspecified address");
   ExpectUsageError({"endpoint", "add", "a", "b", "--iface", "v", "--ip", "10.0.1.2"},
                    "unexpected argument 'b'");
   ExpectUsageError({"endpoint", "add", "a", "--iface", "v", "--iface", "w", "--ip", "10.0.1.2"},
@@ -289,6 +326,12 @@ TEST(Args, ServiceAdd) {
   EXPECT_FALSE(a.service.backends(0).has_weight());  // the server's default 100
 
   ExpectUsageError({"service", "add"}, "service add: missing VIP");
+  ExpectUsageError({"service", "add", "[::ffff:10.96.0.10]:80/tcp", "--backend", "10.0.1.2:80"},
+                   "use the IPv4 form 10.96.0.10");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.96.0.10:80"},
+                   "service add: bad backend '10.96.0.10:80': '10.96.0.10' is the VIP's own address");
+  ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "224.0.0.9:80"},
+                   "'224.0.0.9' is a multicast address");
   ExpectUsageError({"service", "add", "10.96.0.10:80/tcp"}, "service add: missing --backend");
   ExpectUsageError({"service", "add", "10.96.0.10:80/tcp", "--backend", "10.0.1.2"},
                    "service add: bad backend '10.0.1.2': missing port (want IP:PORT[@WEIGHT]");

@@ -8,9 +8,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/address.h"
+#include "lb/quote_value.h"
 
 namespace sluice::cli {
 namespace {
+
+using lb::QuoteValue;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -52,17 +55,18 @@ absl::StatusOr<BlacklistFile> ParseBlacklistFile(absl::string_view text,
     };
     if (absl::EqualsIgnoreCase(first, "arp")) {
       if (second.empty() || !NextToken(&rest).empty()) {
-        return bad(absl::StrCat("want 'arp IPV4', got '", absl::StripAsciiWhitespace(line), "'"));
+        return bad(absl::StrCat("want 'arp IPV4', got ",
+                                QuoteValue(absl::StripAsciiWhitespace(line))));
       }
-      if (!IsIpv4(second)) return bad(absl::StrCat("'", second, "' is not an IPv4 address"));
+      if (!IsIpv4(second)) return bad(absl::StrCat(QuoteValue(second), " is not an IPv4 address"));
       file.arp_ips.emplace_back(second);
       continue;
     }
     if (!second.empty()) {
-      return bad(absl::StrCat("unexpected '", second, "' after '", first,
-                              "' (want one CIDR, IP or 'arp IP' a line)"));
+      return bad(absl::StrCat("unexpected ", QuoteValue(second), " after ", QuoteValue(first),
+                              " (want one CIDR, IP or 'arp IP' a line)"));
     }
-    if (!IsPrefix(first)) return bad(absl::StrCat("'", first, "' is not a CIDR prefix or IP address"));
+    if (absl::Status s = CheckNewPrefix(first); !s.ok()) return bad(s.message());
     file.prefixes.emplace_back(first);
   }
   return file;

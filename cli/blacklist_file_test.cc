@@ -52,7 +52,14 @@ void ExpectBad(absl::string_view text, absl::string_view want) {
 
 TEST(BlacklistFile, BadLinesNamedByNumber) {
   ExpectBad("10.0.0.0/8\n# x\n\n10.0.0.0/33\n",
-            "list.txt:4: '10.0.0.0/33' is not a CIDR prefix or IP address");
+            "list.txt:4: '10.0.0.0/33': prefix length must be 0..32");
+  ExpectBad("10.0.0.1/8\n", "list.txt:1: '10.0.0.1/8' has host bits set beyond /8 (the prefix is 10.0.0.0/8)");
+  ExpectBad("::ffff:192.0.2.0/120\n",
+            "list.txt:1: '::ffff:192.0.2.0/120' is an IPv4-mapped IPv6 prefix: use the IPv4 form 192.0.2.0/24");
+  ExpectBad("10.0.0.0/08\n", "list.txt:1: '10.0.0.0/08': prefix length must be 0..32");
+  ExpectBad(std::string("10.0.0.1\0junk\n", 14), "list.txt:1: '10.0.0.1\\x00junk' is not a CIDR prefix");
+  ExpectBad(std::string("arp 10.0.0.1\0\n", 14), "list.txt:1: '10.0.0.1\\x00' is not an IPv4 address");
+  ExpectBad(std::string(500, '1') + "\n", "list.txt:1: '" + std::string(100, '1') + "...' is not a CIDR prefix");
   ExpectBad("arp\n", "list.txt:1: want 'arp IPV4', got 'arp'");
   ExpectBad("10.0.0.0/8\narp 192.0.2.1 192.0.2.2\n",
             "list.txt:2: want 'arp IPV4', got 'arp 192.0.2.1 192.0.2.2'");

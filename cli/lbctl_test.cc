@@ -204,7 +204,7 @@ TEST_F(LbctlTest, PushBadLineSendsNothing) {
   std::string path = WriteFile("bad.txt", "10.0.0.0/8\n\n# c\n10.0.0.0/99\n");
   Result r = Run({"blacklist", "push", path});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, absl::StrCat("lbctl: ", path, ":4: '10.0.0.0/99' is not a CIDR prefix or IP address\n"));
+  EXPECT_EQ(r.err, absl::StrCat("lbctl: ", path, ":4: '10.0.0.0/99': prefix length must be 0..32\n"));
   EXPECT_TRUE(fake_->Calls().empty());
 
   Result missing = Run({"blacklist", "push", "/nonexistent/x"});

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/address.h"
+#include "lb/quote_value.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "lb/status_macros.h"
@@ -46,6 +47,10 @@ std::string Quoted(absl::string_view s) {
   return JsonText(v);
 }
 
+// JsonText and Quoted for messages: a value someone wrote may be huge.
+std::string Shown(const Value& value) { return lb::Shorten(JsonText(value)); }
+std::string ShownKey(absl::string_view key) { return lb::Shorten(Quoted(key)); }
+
 absl::Status Invalid(absl::string_view what) { return absl::InvalidArgumentError(what); }
 
 // The first key of `fields` not in `known`, in sorted order so that the
@@ -70,7 +75,7 @@ absl::StatusOr<Enum> Word(absl::string_view key, const Value& value,
   }
   std::vector<absl::string_view> names;
   for (const auto& word : words) names.push_back(word.first);
-  return Invalid(absl::StrCat("\"", key, "\": ", JsonText(value), " is not one of ",
+  return Invalid(absl::StrCat("\"", key, "\": ", Shown(value), " is not one of ",
                               absl::StrJoin(names, ", ")));
 }
 
@@ -99,7 +104,7 @@ absl::Status SetPorts(const Value& value, sluice::v1::PolicyRule* rule) {
     }
   }
   if (!ok) {
-    return Invalid(absl::StrCat("\"ports\": ", JsonText(value),
+    return Invalid(absl::StrCat("\"ports\": ", Shown(value),
                                 " is not a port range (want N or \"N-M\", N <= M <= 65535)"));
   }
   rule->set_port_min(min);
@@ -109,11 +114,11 @@ absl::Status SetPorts(const Value& value, sluice::v1::PolicyRule* rule) {
 
 absl::Status ParseRule(const Value& value, sluice::v1::PolicyRule* rule) {
   if (value.kind_case() != Value::kStructValue) {
-    return Invalid(absl::StrCat(JsonText(value), " is not an object ({\"action\": ...})"));
+    return Invalid(absl::StrCat(Shown(value), " is not an object ({\"action\": ...})"));
   }
   const Map<std::string, Value>& fields = value.struct_value().fields();
   if (std::string key = UnknownKey(fields, kRuleKeys); !key.empty()) {
-    return Invalid(absl::StrCat("unknown key ", Quoted(key),
+    return Invalid(absl::StrCat("unknown key ", ShownKey(key),
                                 " (want action, peer, protocol, ports)"));
   }
   auto action = fields.find("action");
@@ -122,9 +127,11 @@ absl::Status ParseRule(const Value& value, sluice::v1::PolicyRule* rule) {
   rule->set_action(a);
   if (auto peer = fields.find("peer"); peer != fields.end()) {
     const Value& v = peer->second;
-    if (v.kind_case() != Value::kStringValue || !IsPrefix(v.string_value())) {
-      return Invalid(
-          absl::StrCat("\"peer\": ", JsonText(v), " is not a CIDR prefix or IP address"));
+    if (v.kind_case() != Value::kStringValue) {
+      return Invalid(absl::StrCat("\"peer\": ", Shown(v), " is not a CIDR prefix or IP address"));
+    }
+    if (absl::Status s = CheckNewPrefix(v.string_value()); !s.ok()) {
+      return Invalid(absl::StrCat("\"peer\": ", s.message()));
     }
     rule->set_peer(v.string_value());
   }
@@ -144,7 +151,7 @@ absl::Status ParseRule(const Value& value, sluice::v1::PolicyRule* rule) {
 absl::Status ParseDirection(const Value& value, absl::string_view direction,
                             sluice::v1::DirectionPolicy* out) {
   if (value.kind_case() != Value::kListValue) {
-    return Invalid(absl::StrCat(Quoted(direction), ": ", JsonText(value),
+    return Invalid(absl::StrCat(Quoted(direction), ": ", Shown(value),
                                 " is not a list of rules"));
   }
   const auto& rules = value.list_value().values();
@@ -186,7 +193,7 @@ absl::StatusOr<sluice::v1::Policy> ParsePolicyFile(absl::string_view text, absl:
     return fail(absl::StrCat("not a JSON object (", parsed.message().as_string(), ")"));
   }
   if (std::string key = UnknownKey(root.fields(), kDirections); !key.empty()) {
-    return fail(absl::StrCat("unknown key ", Quoted(key), " (want ingress and/or egress)"));
+    return fail(absl::StrCat("unknown key ", ShownKey(key), " (want ingress and/or egress)"));
   }
   sluice::v1::Policy policy;
   for (absl::string_view direction : kDirections) {

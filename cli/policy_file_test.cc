@@ -86,7 +86,18 @@ TEST(PolicyFile, ErrorsNameTheRule) {
   ExpectError(R"({"egress": [{"action": "allow", "protocol": "sctp"}]})",
               "p.json: egress rule 1: \"protocol\": \"sctp\" is not one of tcp, udp, icmp, any");
   ExpectError(R"({"egress": [{"action": "allow", "peer": "10.0.0.0/33"}]})",
-              "p.json: egress rule 1: \"peer\": \"10.0.0.0/33\" is not a CIDR prefix or IP address");
+              "p.json: egress rule 1: \"peer\": '10.0.0.0/33': prefix length must be 0..32");
+  ExpectError(R"({"egress": [{"action": "allow", "peer": "10.1.2.3/8"}]})",
+              "p.json: egress rule 1: \"peer\": '10.1.2.3/8' has host bits set beyond /8 "
+              "(the prefix is 10.0.0.0/8)");
+  ExpectError(R"({"egress": [{"action": "allow", "peer": "::ffff:10.0.0.0/104"}]})",
+              "p.json: egress rule 1: \"peer\": '::ffff:10.0.0.0/104' is an IPv4-mapped IPv6 "
+              "prefix: use the IPv4 form 10.0.0.0/8");
+  ExpectError(R"({"egress": [{"action": "allow", "peer": "10.0.0.1\u0000junk"}]})",
+              "p.json: egress rule 1: \"peer\": '10.0.0.1\\x00junk' is not a CIDR prefix");
+  ExpectError("{\"egress\": [{\"action\": \"" + std::string(300, 'a') + "\"}]}",
+              "p.json: egress rule 1: \"action\": \"" + std::string(99, 'a') +
+                  "... is not one of allow, deny");
   ExpectError(R"({"egress": [{"action": "allow", "peer": 10}]})",
               "p.json: egress rule 1: \"peer\": 10 is not a CIDR prefix or IP address");
   ExpectError(R"({"egress": [{"action": "allow", "port": 80}]})",

@@ -19,6 +19,9 @@ struct IpAddress {
 
   bool is_v4() const { return family == AF_INET; }
   int bits() const { return is_v4() ? 32 : 128; }
+  // ::ffff:a.b.c.d (RFC 4291 2.5.5.2): an IPv4 address written as IPv6.
+  bool IsV4Mapped() const;
+  IpAddress MappedV4() const;   // a.b.c.d of an IsV4Mapped() address
   std::string ToString() const;
   // Words as the datapath stores them (struct sluice_*: __be32 addr[4]).
   void ToWords(uint32_t out[4]) const;
@@ -33,7 +36,8 @@ struct IpAddress {
   }
 };
 
-// "10.0.0.1" or "2001:db8::1".
+// "10.0.0.1" or "2001:db8::1": the whole text, so an embedded NUL (a proto
+// string may hold one) or anything else inet_pton would not read is an error.
 absl::StatusOr<IpAddress> ParseIpAddress(absl::string_view text);
 
 struct IpPrefix {
@@ -49,8 +53,10 @@ struct IpPrefix {
   }
 };
 
-// "10.0.0.0/8", "2001:db8::/32", or a bare address (= full length).
-// Host bits beyond the length are cleared: "10.1.2.3/8" is 10.0.0.0/8.
+// "10.0.0.0/8", "2001:db8::/32", or a bare address (= full length). The
+// length is plain decimal: no sign, blank or leading zero ("/08"). Host bits
+// beyond the length must be zero: "10.1.2.3/8" is an error that names
+// 10.0.0.0/8, as the sender may have meant either.
 absl::StatusOr<IpPrefix> ParseIpPrefix(absl::string_view text);
 
 }  // namespace sluice::lb

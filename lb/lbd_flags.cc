@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lb/quote_value.h"
 #include "lb/status_macros.h"
 
 namespace sluice::lb {
@@ -38,8 +39,8 @@ enum Opt {
 
 absl::Status ParseUint(const char* flag, const char* text, uint32_t* out) {
   if (!absl::SimpleAtoi(text, out) || *out == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": '", text,
-                                                   "' is not a positive number"));
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", QuoteValue(text),
+                                                   " is not a positive number"));
   }
   return absl::OkStatus();
 }
@@ -53,8 +54,9 @@ absl::Status ParseSeconds(const char* flag, const char* text, uint64_t* out_ns) 
 
 absl::Status ParsePrefix(const char* flag, const char* text, int family, IpPrefix* out) {
   auto p = ParseIpPrefix(text);
-  if (!p.ok() || p->address.family != family) {
-    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": '", text, "' is not an ",
+  if (!p.ok()) return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", p.status().message()));
+  if (p->address.family != family) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", QuoteValue(text), " is not an ",
                                                    family == AF_INET ? "IPv4" : "IPv6", " CIDR"));
   }
   *out = *p;
@@ -111,12 +113,12 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
         else if (m == "generic") f.datapath.mode = XdpMode::kGeneric;
         else if (m == "auto") f.datapath.mode = XdpMode::kAuto;
         else return absl::InvalidArgumentError(
-            absl::StrCat("--xdp-mode: '", m, "' is not native, generic or auto"));
+            absl::StrCat("--xdp-mode: ", QuoteValue(m), " is not native, generic or auto"));
         break;
       }
       case kSeed:
         if (!absl::SimpleAtoi(optarg, &f.lb.hash_seed)) {
-          return absl::InvalidArgumentError(absl::StrCat("--hash-seed: '", optarg, "' is not a number"));
+          return absl::InvalidArgumentError(absl::StrCat("--hash-seed: ", QuoteValue(optarg), " is not a number"));
         }
         break;
       case kEncap4: s = ParsePrefix("encap-src-v4", optarg, AF_INET, &f.lb.encap_src_v4); break;
@@ -137,19 +139,19 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
         if (m == "bpf") f.host_routing = HostRouting::kBpf;
         else if (m == "kernel") f.host_routing = HostRouting::kKernel;
         else return absl::InvalidArgumentError(
-            absl::StrCat("--host-routing: '", m, "' is not bpf or kernel"));
+            absl::StrCat("--host-routing: ", QuoteValue(m), " is not bpf or kernel"));
         break;
       }
       case kHelp: return absl::CancelledError(kUsage);
       default:
         return absl::InvalidArgumentError(
-            absl::StrCat("unknown or incomplete flag '", argv[optind - 1], "' (see --help)"));
+            absl::StrCat("unknown or incomplete flag ", QuoteValue(argv[optind - 1]), " (see --help)"));
     }
     if (!s.ok()) return s;
   }
   f.node.pin_dir = f.datapath.pin_dir + "/node";
   if (optind < argc) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", argv[optind], "'"));
+    return absl::InvalidArgumentError(absl::StrCat("unexpected argument ", QuoteValue(argv[optind])));
   }
   bool tcp = f.listen.rfind("unix:", 0) != 0;
   if (tcp && (f.tls_cert.empty() || f.tls_key.empty())) {

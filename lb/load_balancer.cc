@@ -120,6 +120,8 @@ absl::Status LoadBalancer::AddVip(const VipKey& key, HashMode hash, uint32_t rin
     return absl::InvalidArgumentError(
         absl::StrCat("ring_size: ", ring_size, " is not a prime <= ", kMaxMaglevTableSize));
   }
+  // Every ring must stay rewritable however full the pool gets.
+  RETURN_IF_ERROR(rings_.CheckRoomForNewRing(ring_size));
   VipEntry vip;
   vip.key = key;
   vip.hash = hash;

@@ -15,6 +15,7 @@
 #include "datapath/testing/packet/packet_builder.h"
 #include "datapath/testing/packet/packet_parser.h"
 #include "datapath/testing/prog_test_run.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace sluice::lb {
@@ -245,6 +246,33 @@ TEST_F(LoadBalancerTest, BlacklistReplaceIsAtomicForPackets) {
   prober.join();
   EXPECT_GT(rounds.load(), kClients);
   EXPECT_EQ(rounds_without_drop.load(), 0) << "a packet saw a state with no client blocked";
+}
+
+// Every ring change writes the new table into a spare region first, so a
+// pool filled to the last entry would freeze every VIP. AddVip refuses the
+// VIP that would take the last spare; every VIP stays changeable.
+TEST_F(LoadBalancerTest, AFullRingPoolStillLetsEveryVipChange) {
+  const uint32_t kSizes[] = {65537, 251};   // mixed sizes fragment the pool
+  std::vector<VipKey> vips;
+  absl::Status refused;
+  for (uint16_t i = 0; refused.ok(); ++i) {
+    VipKey vip = Vip("10.0.0.10", 1000 + i);
+    refused = lb_->AddVip(vip, HashMode::kFiveTuple, kSizes[i % 2]);
+    if (refused.ok()) vips.push_back(vip);
+  }
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("ring pool"));
+  EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("--ring-pool-entries"));
+  ASSERT_GE(vips.size(), 4u);
+  EXPECT_EQ(lb_->ListVips().size(), vips.size()) << "the refused VIP changed nothing";
+  for (const VipKey& vip : vips) {
+    ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.1"), 100).ok()) << vip.ToString();
+    ASSERT_TRUE(lb_->AddBackend(vip, Ip("10.1.0.2"), 100).ok()) << vip.ToString();
+  }
+  for (const VipKey& vip : vips) {
+    ASSERT_TRUE(lb_->SetBackendWeight(vip, Ip("10.1.0.1"), 0).ok()) << vip.ToString();
+  }
+  EXPECT_EQ(BackendOf(TcpPacket("192.0.2.1", "10.0.0.10", 5, vips.back().port)), "10.1.0.2");
 }
 
 TEST_F(LoadBalancerTest, RestartRestoresConfigurationFromPinnedMaps) {

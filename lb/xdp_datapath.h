@@ -24,7 +24,8 @@ struct XdpDatapathOptions {
   XdpMode mode = XdpMode::kAuto;
   uint32_t max_vips = 1024;
   uint32_t max_backends = 16384;
-  uint32_t ring_pool_entries = 64 * 65537;   // 64 default-size Maglev tables
+  // 64 default-size Maglev tables: 63 VIPs and their spare (ring_allocator.h)
+  uint32_t ring_pool_entries = 64 * 65537;
   uint32_t conntrack_entries = 1 << 20;
   uint32_t max_prefixes = 1 << 21;           // per family and generation
   uint32_t max_arp_entries = 1 << 16;

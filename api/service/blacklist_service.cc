@@ -1,7 +1,9 @@
 #include "api/service/blacklist_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/service/convert.h"
 #include "api/service/grpc_status.h"
+#include "lb/quote_value.h"
 #include "lb/status_macros.h"
 
 namespace sluice::api {
@@ -21,7 +23,7 @@ class PushReactor : public grpc::ServerReadReactor<v1::BlacklistEntries> {
 
   void OnReadDone(bool ok) override {
     if (ok) {
-      absl::Status s = ParseBlacklistEntries(chunk_, list_.prefixes.size(),
+      absl::Status s = ParseBlacklistEntries(chunk_, BlacklistEdit::kAdd, list_.prefixes.size(),
                                              list_.arp_ips.size(), &list_);
       if (!s.ok()) {
         Finish(ToGrpc(s));   // nothing was changed
@@ -47,21 +49,27 @@ class PushReactor : public grpc::ServerReadReactor<v1::BlacklistEntries> {
 
 }  // namespace
 
-absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, size_t prefix_offset,
-                                   size_t arp_offset, lb::BlacklistChange* out) {
+absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, BlacklistEdit edit,
+                                   size_t prefix_offset, size_t arp_offset,
+                                   lb::BlacklistChange* out) {
   for (int i = 0; i < entries.prefixes_size(); ++i) {
-    auto p = lb::ParseIpPrefix(entries.prefixes(i));
-    if (!p.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("prefixes[", prefix_offset + i, "]: ", p.status().message()));
+    std::string field = absl::StrCat("prefixes[", prefix_offset + i, "]");
+    if (edit == BlacklistEdit::kAdd) {
+      ASSIGN_OR_RETURN(lb::IpPrefix p, ToNewPrefix(entries.prefixes(i), field));
+      out->prefixes.push_back(p);
+      continue;
     }
+    auto p = lb::ParseIpPrefix(entries.prefixes(i));
+    if (!p.ok()) return InField(field, p.status());
     out->prefixes.push_back(*p);
   }
   for (int i = 0; i < entries.arp_ips_size(); ++i) {
+    std::string field = absl::StrCat("arp_ips[", arp_offset + i, "]");
     auto a = lb::ParseIpAddress(entries.arp_ips(i));
-    if (!a.ok() || !a->is_v4()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "arp_ips[", arp_offset + i, "]: '", entries.arp_ips(i), "' is not an IPv4 address"));
+    if (!a.ok()) return InField(field, a.status());
+    if (!a->is_v4()) {
+      return InField(field, absl::InvalidArgumentError(absl::StrCat(
+                                lb::QuoteValue(entries.arp_ips(i)), " is not an IPv4 address")));
     }
     out->arp_ips.push_back(*a);
   }
@@ -71,18 +79,19 @@ absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, size_t p
 namespace {
 
 // Add and delete differ only in the LoadBalancer call.
-using BlacklistEdit =
+using BlacklistMethod =
     absl::StatusOr<lb::BlacklistCounts> (lb::LoadBalancer::*)(const lb::BlacklistChange&);
 
 grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit,
+                                        BlacklistMethod method,
                                         grpc::CallbackServerContext* ctx,
                                         const v1::BlacklistEntries* req,
                                         v1::BlacklistResponse* resp) {
   auto run = [&]() -> absl::Status {
     if (!lb) return NoLoadBalancer();
     lb::BlacklistChange change;
-    RETURN_IF_ERROR(ParseBlacklistEntries(*req, 0, 0, &change));
-    ASSIGN_OR_RETURN(lb::BlacklistCounts c, (lb->*edit)(change));
+    RETURN_IF_ERROR(ParseBlacklistEntries(*req, edit, 0, 0, &change));
+    ASSIGN_OR_RETURN(lb::BlacklistCounts c, (lb->*method)(change));
     FillCounts(c, resp);
     return absl::OkStatus();
   };
@@ -94,13 +103,15 @@ grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit
 grpc::ServerUnaryReactor* BlacklistService::AddEntries(grpc::CallbackServerContext* ctx,
                                                        const v1::BlacklistEntries* req,
                                                        v1::BlacklistResponse* resp) {
-  return EditBlacklist(lb_, &lb::LoadBalancer::AddToBlacklist, ctx, req, resp);
+  return EditBlacklist(lb_, BlacklistEdit::kAdd, &lb::LoadBalancer::AddToBlacklist, ctx, req,
+                       resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::DeleteEntries(grpc::CallbackServerContext* ctx,
                                                           const v1::BlacklistEntries* req,
                                                           v1::BlacklistResponse* resp) {
-  return EditBlacklist(lb_, &lb::LoadBalancer::DeleteFromBlacklist, ctx, req, resp);
+  return EditBlacklist(lb_, BlacklistEdit::kDelete, &lb::LoadBalancer::DeleteFromBlacklist, ctx,
+                       req, resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerContext* ctx,

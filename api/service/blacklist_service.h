@@ -28,7 +28,11 @@ class BlacklistService final : public v1::Blacklist::CallbackService {
 
 // Parses the entries of one message, appending to `out`. `offset` is the
 // number of entries of the same kind seen before (for error positions).
-absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, size_t prefix_offset,
-                                   size_t arp_offset, lb::BlacklistChange* out);
+// kAdd also refuses what can never match (IPv4-mapped prefixes); kDelete
+// takes any prefix, so what an older lbd accepted can still be deleted.
+enum class BlacklistEdit { kAdd, kDelete };
+absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, BlacklistEdit edit,
+                                   size_t prefix_offset, size_t arp_offset,
+                                   lb::BlacklistChange* out);
 
 }  // namespace sluice::api

@@ -1,13 +1,20 @@
 #include "api/service/convert.h"
 
 #include "absl/strings/str_cat.h"
+#include "lb/address_rules.h"
+#include "lb/status_macros.h"
 
 namespace sluice::api {
+
+absl::Status InField(const std::string& field, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", status.message()));
+}
 
 absl::StatusOr<lb::IpAddress> ToAddress(const std::string& text, const std::string& field) {
   if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
   auto a = lb::ParseIpAddress(text);
-  if (!a.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", a.status().message()));
+  if (!a.ok()) return InField(field, a.status());
   return *a;
 }
 
@@ -36,6 +43,24 @@ v1::Vip ToProto(const lb::VipKey& key) {
   v.set_port(key.port);
   v.set_protocol(key.proto == IPPROTO_UDP ? v1::PROTOCOL_UDP : v1::PROTOCOL_TCP);
   return v;
+}
+
+absl::Status CheckNewVip(const lb::VipKey& key, const std::string& field) {
+  return InField(field + ".address", lb::CheckUnicast(key.address));
+}
+
+absl::StatusOr<lb::IpAddress> ToNewReal(const std::string& text, const lb::IpAddress& vip,
+                                        const std::string& field) {
+  ASSIGN_OR_RETURN(lb::IpAddress real, ToAddress(text, field));
+  RETURN_IF_ERROR(InField(field, lb::CheckReal(real, vip)));
+  return real;
+}
+
+absl::StatusOr<lb::IpPrefix> ToNewPrefix(const std::string& text, const std::string& field) {
+  auto prefix = lb::ParseIpPrefix(text);
+  if (!prefix.ok()) return InField(field, prefix.status());
+  RETURN_IF_ERROR(InField(field, lb::CheckNotV4Mapped(*prefix)));
+  return *prefix;
 }
 
 }  // namespace sluice::api

@@ -24,6 +24,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::AddVip(grpc::CallbackServerContex
     if (!lb_) return NoLoadBalancer();
     if (!req->has_config()) return absl::InvalidArgumentError("config: required");
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->config().vip(), "config.vip"));
+    RETURN_IF_ERROR(CheckNewVip(key, "config.vip"));
     lb::HashMode hash = lb::HashMode::kFiveTuple;
     switch (req->config().hash()) {
       case v1::HASH_MODE_UNSPECIFIED:
@@ -69,7 +70,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::AddBackend(grpc::CallbackServerCo
     if (!lb_) return NoLoadBalancer();
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
     ASSIGN_OR_RETURN(lb::IpAddress address,
-                     ToAddress(req->backend().address(), "backend.address"));
+                     ToNewReal(req->backend().address(), key.address, "backend.address"));
     uint32_t weight = req->backend().has_weight() ? req->backend().weight() : 100;
     return lb_->AddBackend(key, address, weight);
   };

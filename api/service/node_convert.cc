@@ -6,7 +6,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "api/service/convert.h"
+#include "lb/address_rules.h"
 #include "lb/counter_names.h"
+#include "lb/quote_value.h"
 #include "lb/status_macros.h"
 
 namespace sluice::api {
@@ -24,17 +26,19 @@ absl::Status Invalid(const std::string& field, const std::string& what) {
 absl::StatusOr<lb::IpAddress> ToFamilyAddress(const std::string& text, int family,
                                               const std::string& field) {
   ASSIGN_OR_RETURN(lb::IpAddress address, ToAddress(text, field));
+  RETURN_IF_ERROR(InField(field, lb::CheckUnicast(address)));
   if (address.family != family) {
-    return Invalid(field, absl::StrCat("'", text, "' is not an ",
+    return Invalid(field, absl::StrCat(lb::QuoteValue(text), " is not an ",
                                        family == AF_INET ? "IPv4" : "IPv6", " address"));
   }
   return address;
 }
 
 absl::StatusOr<lb::ServiceBackendSpec> ToBackendSpec(const v1::ServiceBackend& backend,
+                                                     const lb::IpAddress& vip,
                                                      const std::string& field) {
   lb::ServiceBackendSpec spec;
-  ASSIGN_OR_RETURN(spec.address, ToAddress(backend.address(), field + ".address"));
+  ASSIGN_OR_RETURN(spec.address, ToNewReal(backend.address(), vip, field + ".address"));
   if (backend.port() == 0 || backend.port() > kMaxPort) {
     return Invalid(field + ".port", absl::StrCat(backend.port(), " is not a port (1-65535)"));
   }
@@ -55,9 +59,7 @@ absl::StatusOr<lb::PolicyRuleSpec> ToRuleSpec(const v1::PolicyRule& rule,
     default: return Invalid(field + ".action", "required (ALLOW or DENY)");
   }
   if (!rule.peer().empty()) {
-    auto peer = lb::ParseIpPrefix(rule.peer());
-    if (!peer.ok()) return Invalid(field + ".peer", std::string(peer.status().message()));
-    spec.peer = *peer;
+    ASSIGN_OR_RETURN(spec.peer, ToNewPrefix(rule.peer(), field + ".peer"));
   }
   switch (rule.protocol()) {
     case v1::RULE_PROTOCOL_ANY: spec.proto = 0; break;
@@ -122,7 +124,7 @@ absl::Status CheckEndpointName(const std::string& name, const std::string& field
                 c == '-');
   }
   if (!ok) {
-    return Invalid(field, absl::StrCat("'", name, "' is not an endpoint name "
+    return Invalid(field, absl::StrCat(lb::QuoteValue(name), " is not an endpoint name "
                                        "(1 to 47 of A-Z a-z 0-9 . _ -)"));
   }
   return absl::OkStatus();
@@ -166,9 +168,11 @@ absl::StatusOr<lb::ServiceSpec> ToServiceSpec(const v1::Service& service,
                                               const std::string& field) {
   lb::ServiceSpec spec;
   ASSIGN_OR_RETURN(spec.key, ToServiceKey(service.vip(), field + ".vip"));
+  RETURN_IF_ERROR(CheckNewVip(spec.key, field + ".vip"));
   for (int i = 0; i < service.backends_size(); ++i) {
     ASSIGN_OR_RETURN(lb::ServiceBackendSpec backend,
-                     ToBackendSpec(service.backends(i), absl::StrCat(field, ".backends[", i, "]")));
+                     ToBackendSpec(service.backends(i), spec.key.address,
+                                   absl::StrCat(field, ".backends[", i, "]")));
     spec.backends.push_back(backend);
   }
   return spec;

@@ -68,6 +68,23 @@ TEST(EndpointConvert, Errors) {
   EXPECT_EQ(CheckEndpointName("", "name").message(), "name: required");
 }
 
+TEST(EndpointConvert, AddressesThatCanNeverWork) {
+  ExpectInvalid(Endpoint(R"pb(name: "a" iface: "v" ipv6: "::ffff:10.0.0.1")pb"),
+                "endpoint.ipv6: '::ffff:10.0.0.1' is an IPv4-mapped IPv6 address: "
+                "use the IPv4 form 10.0.0.1");
+  ExpectInvalid(Endpoint(R"pb(name: "a" iface: "v" ipv4: "0.0.0.0")pb"),
+                "endpoint.ipv4: '0.0.0.0' is the unspecified address, not a unicast host address");
+  ExpectInvalid(Endpoint(R"pb(name: "a" iface: "v" ipv6: "ff02::1")pb"),
+                "endpoint.ipv6: 'ff02::1' is a multicast address, not a unicast host address");
+  v1::Endpoint nul = Proto<v1::Endpoint>(R"pb(name: "a" iface: "v")pb");
+  nul.set_ipv4(std::string("10.0.0.1\0junk", 13));
+  ExpectInvalid(ToEndpointSpec(nul, "endpoint"),
+                "endpoint.ipv4: '10.0.0.1\\x00junk' is not an IP address");
+  ExpectInvalid(Endpoint("name: '" + std::string(300, 'n') + "' iface: 'v' ipv4: '10.0.0.1'"),
+                "endpoint.name: '" + std::string(100, 'n') +
+                    "...' is not an endpoint name (1 to 47 of A-Z a-z 0-9 . _ -)");
+}
+
 absl::StatusOr<lb::ServiceSpec> Service(const std::string& text) {
   return ToServiceSpec(Proto<v1::Service>(text), "service");
 }
@@ -107,6 +124,20 @@ TEST(ServiceConvert, Errors) {
   ExpectInvalid(Service(R"pb(vip { address: "10.96.0.10" port: 80 })pb"),
                 "service.vip.protocol: must be TCP or UDP");
   ExpectInvalid(Service(""), "service.vip.address: required");
+  ExpectInvalid(Service(R"pb(vip { address: "224.0.0.10" port: 80 protocol: PROTOCOL_UDP })pb"),
+                "service.vip.address: '224.0.0.10' is a multicast address, "
+                "not a unicast host address");
+  ExpectInvalid(Service(R"pb(vip { address: "::ffff:10.96.0.10" port: 80 protocol: PROTOCOL_UDP })pb"),
+                "service.vip.address: '::ffff:10.96.0.10' is an IPv4-mapped IPv6 address: "
+                "use the IPv4 form 10.96.0.10");
+  ExpectInvalid(Service(vip + R"pb(backends { address: "10.96.0.10" port: 53 })pb"),
+                "service.backends[0].address: '10.96.0.10' is the VIP's own address");
+  ExpectInvalid(Service(vip + R"pb(backends { address: "255.255.255.255" port: 53 })pb"),
+                "service.backends[0].address: '255.255.255.255' is the broadcast address, "
+                "not a unicast host address");
+  ExpectInvalid(Service(vip + R"pb(backends { address: "::ffff:10.0.1.2" port: 53 })pb"),
+                "service.backends[0].address: '::ffff:10.0.1.2' is an IPv4-mapped IPv6 address: "
+                "use the IPv4 form 10.0.1.2");
   ExpectInvalid(ToServiceKey(Proto<v1::Vip>(R"pb(address: "10.96.0.10" protocol: PROTOCOL_TCP)pb"),
                              "vip"),
                 "vip.port: required (a service has a port, 1-65535)");
@@ -125,7 +156,7 @@ TEST(PolicyConvert, DirectionsAndRules) {
   auto p = Policy(R"pb(ingress {
                          rules { action: RULE_ACTION_ALLOW peer: "10.0.1.2/32"
                                  protocol: RULE_PROTOCOL_TCP port_min: 8080 port_max: 8080 }
-                         rules { action: RULE_ACTION_DENY peer: "10.1.2.3/8" }
+                         rules { action: RULE_ACTION_DENY peer: "10.0.0.0/8" }
                          rules { action: RULE_ACTION_ALLOW peer: "2001:db8::/32"
                                  protocol: RULE_PROTOCOL_ICMP }
                        }
@@ -141,7 +172,7 @@ TEST(PolicyConvert, DirectionsAndRules) {
   EXPECT_EQ(tcp.port_max, 8080);
   const lb::PolicyRuleSpec& deny = (*p->ingress)[1];
   EXPECT_EQ(deny.action, lb::RuleAction::kDeny);
-  EXPECT_EQ(deny.peer->ToString(), "10.0.0.0/8");  // host bits cleared
+  EXPECT_EQ(deny.peer->ToString(), "10.0.0.0/8");
   EXPECT_EQ(deny.proto, 0);
   EXPECT_EQ(deny.port_min, 0);  // 0/0 = every port
   EXPECT_EQ(deny.port_max, 65535);
@@ -166,6 +197,15 @@ TEST(PolicyConvert, Errors) {
                 "policy.egress.rules[1].peer: '10.0.0.0/33': prefix length must be 0..32");
   ExpectInvalid(Policy(R"pb(egress { rules { action: RULE_ACTION_DENY peer: "nope" } })pb"),
                 "policy.egress.rules[0].peer: 'nope' is not a CIDR prefix");
+  ExpectInvalid(Policy(R"pb(egress { rules { action: RULE_ACTION_DENY peer: "10.1.2.3/8" } })pb"),
+                "policy.egress.rules[0].peer: '10.1.2.3/8' has host bits set beyond /8 "
+                "(the prefix is 10.0.0.0/8)");
+  ExpectInvalid(Policy(R"pb(egress { rules { action: RULE_ACTION_DENY peer: "10.0.0.0/ 8" } })pb"),
+                "policy.egress.rules[0].peer: '10.0.0.0/ 8': prefix length must be 0..32");
+  ExpectInvalid(Policy(R"pb(egress { rules { action: RULE_ACTION_DENY
+                                             peer: "::ffff:10.0.0.0/104" } })pb"),
+                "policy.egress.rules[0].peer: '::ffff:10.0.0.0/104' is an IPv4-mapped IPv6 "
+                "prefix: use the IPv4 form 10.0.0.0/8");
   ExpectInvalid(Policy(R"pb(ingress { rules { action: RULE_ACTION_ALLOW }
                                       rules { action: RULE_ACTION_ALLOW }
                                       rules { action: RULE_ACTION_ALLOW
