@@ -58,6 +58,21 @@ void AllowAddresses(std::vector<bool>& mask, const IpInfo& ip, size_t base) {
   }
 }
 
+// An IPv6 routing header with segments left but no address to route to
+// (shorter than 24 bytes): RFC 8200 4.4 has the receiver discard it, and
+// whether the transport checksum's pseudo-header then uses the header's
+// destination (the parser) or not (the datapath) is moot.
+bool UnroutableRoutingHeader(const Bytes& b, const ParsedPacket& p) {
+  for (const IpInfo& ip : p.ip) {
+    for (const Ipv6ExtInfo& e : ip.ext_headers) {
+      if (e.type == IPPROTO_ROUTING && e.length < 24 && b[e.offset + 3] != 0) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool WellFormed(const ParsedPacket& p) { return p.ok() && p.checksums_ok(); }
@@ -199,7 +214,7 @@ std::string CheckNatRewrite(const Bytes& in, const Bytes& out) {
                           " changed: not an address, port or checksum");
     }
   }
-  if (WellFormed(in_p)) {
+  if (WellFormed(in_p) && !UnroutableRoutingHeader(in, in_p)) {
     const ParsedPacket out_p = ParsePacket(out);
     if (!WellFormed(out_p)) {
       return absl::StrCat("a well-formed input left malformed: ",
