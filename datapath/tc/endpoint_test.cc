@@ -413,6 +413,37 @@ TEST_F(NodeDatapathTest, IcmpErrorAboutAServiceFlowIsTranslatedBack) {
   }
 }
 
+// Found by the fuzz test (datapath/fuzz): the bytes after the IP header of a
+// later fragment are the middle of a datagram; when they looked like an ICMP
+// error quoting a service connection, to-endpoint "reverse NATed" them.
+TEST_F(NodeDatapathTest, LaterFragmentIsNoIcmpErrorAndPassesUntouched) {
+  ASSERT_EQ(FromEndpoint(Sent(kToService)).verdict, kPass);
+  const Bytes fragment = ToWorkload(kRouter4, kClient4)
+                             .Fragment(64, false)
+                             .IcmpFragNeeded(1400, Quote(kToBackend))
+                             .Build();
+  TcRun r = ToEndpoint(fragment);
+  EXPECT_EQ(r.verdict, kPass);
+  EXPECT_EQ(r.out, fragment);
+}
+
+// Found by the fuzz test: with a routing header's segments left, the
+// transport checksum covers the final destination (RFC 8200 8.1), which DNAT
+// does not change; adjusting it for the header's destination broke it.
+TEST_F(NodeDatapathTest, DnatKeepsTheChecksumOfARoutedIpv6Packet) {
+  const IpAddress final_destination("fd00:9::9");
+  TcRun r = FromEndpoint(FromWorkload(kClient6, kService6)
+                             .Routing(0, 1, {final_destination})
+                             .Tcp(40000, 80, TcpFlags::kSyn)
+                             .Payload("hello")
+                             .Build());
+  EXPECT_EQ(r.verdict, kPass);
+  ParsedPacket p = ParsePacket(r.out);
+  EXPECT_TRUE(p.ok()) << p.problem;
+  EXPECT_EQ(Describe(p), Describe(kToBackend6));
+  EXPECT_TRUE(p.checksums_ok()) << p.DebugString();
+}
+
 // --- Services without a backend ----------------------------------------------
 
 TEST_F(NodeDatapathTest, ServiceWithoutBackendAnswersPortUnreachable) {

@@ -32,8 +32,11 @@ static __always_inline int is_icmp_error_v6(__u8 type)
 }
 
 /* Fills *flow with the client's flow the ICMP error is about.
- * Returns: 1 when the packet is such an error, 0 when it is not, or
- * -SLUICE_DROP_MALFORMED_L4 when the embedded headers are truncated. */
+ * Returns: 1 when the packet is such an error, 0 when it is not (a later
+ * fragment, whose bytes are no ICMP header; a quoted packet of another IP
+ * version, or a later fragment, which has no ports), or
+ * -SLUICE_DROP_MALFORMED_L4 when the embedded headers are truncated (by the
+ * frame or by the IP length: bytes after it are padding, not the quote). */
 static __always_inline int icmp_error_flow(void *data, void *data_end,
 					   const struct sluice_pkt *p,
 					   struct sluice_flow_key *flow)
@@ -43,7 +46,10 @@ static __always_inline int icmp_error_flow(void *data, void *data_end,
 	 * parse_frame checked it lies inside the frame). */
 	struct icmphdr *ih = data + (p->l4_off & 0x3fff);
 	struct l4_ports *ports;
+	__u32 quoted_len;
 
+	if (p->frag == SLUICE_LATER_FRAGMENT)
+		return 0;
 	if ((void *)(ih + 1) > data_end)
 		return -SLUICE_DROP_MALFORMED_L4;
 
@@ -54,9 +60,13 @@ static __always_inline int icmp_error_flow(void *data, void *data_end,
 			return 0;
 		if ((void *)(inner + 1) > data_end || inner->ihl < 5)
 			return -SLUICE_DROP_MALFORMED_L4;
+		if (inner->version != 4 ||
+		    (inner->frag_off & bpf_htons(IPV4_FRAG_OFFSET_MASK)))
+			return 0;
 		ports = (void *)inner + inner->ihl * 4;
 		if ((void *)(ports + 1) > data_end)
 			return -SLUICE_DROP_MALFORMED_L4;
+		quoted_len = sizeof(*ih) + inner->ihl * 4 + sizeof(*ports);
 		flow->family = SLUICE_FAMILY_V4;
 		flow->proto = inner->protocol;
 		flow->src[0] = inner->daddr;
@@ -71,11 +81,16 @@ static __always_inline int icmp_error_flow(void *data, void *data_end,
 		ports = (void *)(inner + 1);
 		if ((void *)(ports + 1) > data_end)
 			return -SLUICE_DROP_MALFORMED_L4;
+		if (inner->version != 6)
+			return 0;
+		quoted_len = sizeof(*ih) + sizeof(*inner) + sizeof(*ports);
 		flow->family = SLUICE_FAMILY_V6;
 		flow->proto = inner->nexthdr;
 		__builtin_memcpy(flow->src, &inner->daddr, 16);
 		__builtin_memcpy(flow->dst, &inner->saddr, 16);
 	}
+	if (!l4_inside_ip(p, quoted_len))
+		return -SLUICE_DROP_MALFORMED_L4;
 	flow->sport = ports->dest;
 	flow->dport = ports->source;
 	return 1;

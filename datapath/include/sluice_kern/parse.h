@@ -51,6 +51,16 @@ enum sluice_frag {
 	SLUICE_LATER_FRAGMENT,   /* no L4 header */
 };
 
+/* What sluice_pkt.ip_options says (bits, so it stays a truth value for
+ * "options or extension headers seen"; a byte of its own would overflow
+ * the node datapath's 512-byte stack). */
+enum sluice_ip_options {
+	SLUICE_IP_OPTIONS = 1,     /* IPv4 options or IPv6 extension headers */
+	/* An IPv6 routing header with segments left: the transport checksum's
+	 * pseudo-header holds the final destination, not the header's. */
+	SLUICE_IPV6_ROUTED = 2,
+};
+
 struct sluice_pkt {
 	__u32 len;             /* frame length */
 	__u16 eth_proto;       /* host order, after VLAN tags */
@@ -58,7 +68,7 @@ struct sluice_pkt {
 	__u16 l4_off;
 	__u16 ip_len;          /* IP header + payload, from the IP header */
 	__u8 frag;             /* enum sluice_frag */
-	__u8 ip_options;       /* IPv4 options or IPv6 extension headers seen */
+	__u8 ip_options;       /* enum sluice_ip_options bits */
 	__u8 vlan;
 	__u8 tcp_flags;
 	struct sluice_flow_key flow;
@@ -165,21 +175,27 @@ static __always_inline int parse_ipv6(struct cursor *c, struct sluice_pkt *p)
 	for (int i = 0; i < SLUICE_IPV6_EXT_MAX; i++) {
 		struct ipv6_opt_hdr *eh = c->pos;
 		struct ipv6_frag_hdr *fh = c->pos;
+		struct ipv6_rt_hdr *rh = c->pos;
 
 		switch (next) {
-		case IPPROTO_HOPOPTS:
 		case IPPROTO_ROUTING:
+			if ((void *)(rh + 1) > c->end)
+				return -SLUICE_DROP_MALFORMED_L3;
+			if (rh->segments_left)
+				p->ip_options |= SLUICE_IPV6_ROUTED;
+			/* fall through: skipped like the other options */
+		case IPPROTO_HOPOPTS:
 		case IPPROTO_DSTOPTS:
 			if ((void *)(eh + 1) > c->end)
 				return -SLUICE_DROP_MALFORMED_L3;
-			p->ip_options = 1;
+			p->ip_options |= SLUICE_IP_OPTIONS;
 			next = eh->nexthdr;
 			c->pos += (eh->hdrlen + 1) * 8;
 			break;
 		case IPPROTO_FRAGMENT:
 			if ((void *)(fh + 1) > c->end)
 				return -SLUICE_DROP_MALFORMED_L3;
-			p->ip_options = 1;
+			p->ip_options |= SLUICE_IP_OPTIONS;
 			p->frag = (bpf_ntohs(fh->frag_off) & ~0x7) ?
 				  SLUICE_LATER_FRAGMENT : SLUICE_FIRST_FRAGMENT;
 			next = fh->nexthdr;

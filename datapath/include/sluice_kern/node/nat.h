@@ -95,11 +95,15 @@ static __always_inline int dnat(struct __sk_buff *skb, const struct sluice_pkt *
 				const struct sluice_svc_backend *b)
 {
 	struct l4_csum c = l4_csum_of(p);
+	/* The destination is in the pseudo-header unless a routing header
+	 * names another final destination (RFC 8200 8.1). */
+	struct l4_csum addr_csum =
+		(p->ip_options & SLUICE_IPV6_ROUTED) ? (struct l4_csum){} : c;
 	__be32 to[4];
 
 	__builtin_memcpy(to, b->addr, sizeof(to));
 	if (nat_addr(skb, p->l3_off, daddr_off(p), p->flow.family,
-		     p->flow.dst, to, c))
+		     p->flow.dst, to, addr_csum))
 		return -1;
 	return nat_port(skb, p->l4_off + 2, p->flow.dport, b->port, c);
 }
