@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lb/bpf_errors.h"
 #include "lb/load_balancer.h"
+#include "lb/map_entries.h"
 #include "lb/maglev.h"
 #include "lb/status_macros.h"
 
@@ -78,10 +79,12 @@ absl::Status LoadBalancer::RestoreBackends() {
     by_id[vip.vip_id] = &vip;
     for (uint32_t id : ReadRing(vip)) in_ring[vip.vip_id].insert(id);
   }
-  for (uint32_t id = 0; id < datapath_->options().max_backends; ++id) {
-    sluice_backend b{};
-    RETURN_IF_ERROR(BpfStatus(bpf_map_lookup_elem(datapath_->backends_fd(), &id, &b),
-                              "reading backends"));
+  ASSIGN_OR_RETURN(MapEntries all, ReadAllEntries(datapath_->backends_fd()));
+  for (size_t i = 0; i < all.size(); ++i) {
+    uint32_t id;
+    sluice_backend b;
+    std::memcpy(&id, all.key(i).data(), sizeof(id));
+    std::memcpy(&b, all.value(i).data(), sizeof(b));
     if (!(b.flags & SLUICE_BACKEND_LIVE)) continue;
     auto vip = by_id.find(b.vip_id);
     // A backend is a member once its add committed (COMMITTED) and until its

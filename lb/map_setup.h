@@ -15,9 +15,13 @@ namespace sluice::lb {
 struct MapSize {
   bpf_map* map;
   uint32_t entries;
+  const char* flag = nullptr;   // the lbd flag that sets it ("--max-vips"), if any
 };
 
-absl::Status SizeMaps(absl::Span<const MapSize> sizes);
+// Sets each map's size. A map already pinned under `pin_dir` (an earlier
+// lbd's) with another size cannot be reused: FAILED_PRECONDITION naming the
+// map, both sizes, the flag, and what to do.
+absl::Status SizeMaps(absl::Span<const MapSize> sizes, const std::string& pin_dir);
 
 // Every map of `obj` gets the pin path <pin_dir>/<map name>.
 absl::Status PinMapsUnder(bpf_object* obj, const std::string& pin_dir);

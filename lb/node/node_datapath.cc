@@ -40,13 +40,13 @@ absl::Status PrepareMaps(::endpoint* skel, const NodeDatapathOptions& o) {
       // Each service's table, plus its replacement while a change commits.
       {skel->maps.svc_rings, 2 * o.max_services},
       {skel->maps.svc_backends, o.max_service_backends},
-      {skel->maps.conntrack, o.conntrack_entries},
+      {skel->maps.conntrack, o.conntrack_entries, "--node-conntrack-entries"},
       {skel->maps.policy, o.max_policy_prefixes},
       {skel->maps.rule_specs, o.max_policy_rules},
       {skel->maps.rule_counters, o.max_policy_rules},
       {skel->maps.events, o.event_ring_bytes},
   };
-  RETURN_IF_ERROR(SizeMaps(sizes));
+  RETURN_IF_ERROR(SizeMaps(sizes, o.pin_dir));
   return PinMapsUnder(skel->obj, o.pin_dir);
 }
 
