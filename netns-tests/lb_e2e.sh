@@ -51,16 +51,6 @@ ipv6_vip() {
   nt_assert_match '^real[123]$' "$body" "IPv6 VIP answer"
 }
 
-# "packets bytes" of stripped IPIP packets, summed over the reals.
-decap_ipip_total() {
-  local i packets bytes sum_p=0 sum_b=0
-  for ((i = 1; i <= LBT_REALS; i++)); do
-    read -r packets bytes < <(lbt_decap_counter "$i" 1)
-    sum_p=$((sum_p + packets)) sum_b=$((sum_b + bytes))
-  done
-  echo "$sum_p $sum_b"
-}
-
 # upload URL FILE - POST FILE from the client; prints the real's answer.
 upload() {
   lbt_get "$1" --max-time 10 -H 'Expect:' --data-binary "@$2"
@@ -70,18 +60,19 @@ upload() {
 # The real's eth0 runs GRO (lbt_real_nic_offloads): the decap program gets
 # the tunnel packets merged into large non-linear skbs, and must strip them.
 bulk_upload_arrives_whole() {
-  local file want got p0 b0 p1 b1 mean
+  local file want got real packets bytes
   file=$(nt_tmpdir upload)/data
   head -c 8000000 /dev/urandom >"$file"
   want=$(sha256sum "$file" | cut -d' ' -f1)
-  read -r p0 b0 < <(decap_ipip_total)
   got=$(upload "http://$LBT_VIP4/upload" "$file") || nt_fail "IPv4 upload failed or timed out"
   nt_assert_match "^real[123] 8000000 $want\$" "$got" "IPv4 upload: real, length, SHA-256"
-  read -r p1 b1 < <(decap_ipip_total)
-  ((p1 > p0)) || nt_fail "no IPIP packet counted by the reals' decap programs"
-  mean=$(((b1 - b0) / (p1 - p0)))
-  nt_log "the upload came as $((p1 - p0)) IPIP packets, $mean bytes each after decap"
-  ((mean > LBT_MTU)) || nt_fail "no GRO-merged tunnel packets reached decap: the test proves nothing"
+  # The real's IPIP packets so far are the upload and a few small requests:
+  # unmerged they average under the link MTU, merged far above it.
+  real=${got:4:1}
+  read -r packets bytes < <(lbt_decap_counter "$real" 1)
+  ((packets > 0)) || nt_fail "real$real counted no IPIP packet"
+  nt_log "real$real has decapsulated $packets IPIP packets, $((bytes / packets)) bytes each"
+  ((bytes / packets > LBT_MTU)) || nt_fail "no GRO-merged tunnel packets reached decap: the test proves nothing"
   got=$(upload "http://[$LBT_VIP6]/upload" "$file") || nt_fail "IPv6 upload failed or timed out"
   nt_assert_match "^real[123] 8000000 $want\$" "$got" "IPv6 upload: real, length, SHA-256"
 }
