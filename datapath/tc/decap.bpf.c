@@ -89,8 +89,9 @@ static __always_inline int parse_skb(struct __sk_buff *skb, struct sluice_pkt *p
 {
 	__u32 want = skb->len < DECAP_HEADERS_WANTED ? skb->len : DECAP_HEADERS_WANTED;
 
-	/* A failed pull (no memory) leaves the linear part as it was: the
-	 * parse below then fails on it, and the packet passes as not ours. */
+	/* A failed pull (no memory) leaves the linear part as it was; if the
+	 * headers are not all in it, the parse fails and the packet passes as
+	 * not ours. */
 	if (skb->data_end - skb->data < want)
 		bpf_skb_pull_data(skb, want);
 	/* Verifier: every packet pointer dies with bpf_skb_pull_data; take
