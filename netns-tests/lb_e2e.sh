@@ -51,6 +51,53 @@ ipv6_vip() {
   nt_assert_match '^real[123]$' "$body" "IPv6 VIP answer"
 }
 
+# upload URL FILE - POST FILE from the client; prints the real's answer.
+upload() {
+  lbt_get "$1" --max-time 10 -H 'Expect:' --data-binary "@$2"
+}
+
+# An 8 MB upload (client -> VIP -> LB -> real), IPv4 and IPv6, arrives whole.
+# The real's eth0 runs GRO (lbt_real_nic_offloads): the decap program gets
+# the tunnel packets merged into large non-linear skbs, and must strip them.
+bulk_upload_arrives_whole() {
+  local file want got real packets bytes
+  file=$(nt_tmpdir upload)/data
+  head -c 8000000 /dev/urandom >"$file"
+  want=$(sha256sum "$file" | cut -d' ' -f1)
+  got=$(upload "http://$LBT_VIP4/upload" "$file") || nt_fail "IPv4 upload failed or timed out"
+  nt_assert_match "^real[123] 8000000 $want\$" "$got" "IPv4 upload: real, length, SHA-256"
+  # The real's IPIP packets so far are the upload and a few small requests:
+  # unmerged they average under the link MTU, merged far above it.
+  real=${got:4:1}
+  read -r packets bytes < <(lbt_decap_counter "$real" 1)
+  ((packets > 0)) || nt_fail "real$real counted no IPIP packet"
+  nt_log "real$real has decapsulated $packets IPIP packets, $((bytes / packets)) bytes each"
+  ((bytes / packets > LBT_MTU)) || nt_fail "no GRO-merged tunnel packets reached decap: the test proves nothing"
+  got=$(upload "http://[$LBT_VIP6]/upload" "$file") || nt_fail "IPv6 upload failed or timed out"
+  nt_assert_match "^real[123] 8000000 $want\$" "$got" "IPv6 upload: real, length, SHA-256"
+}
+
+# sink_received N - whether the UDP sink logged N datagrams of 8900 bytes.
+sink_received() { [[ $(grep -cx 8900 "$(nt_bg_log udp_sink)") -eq $1 ]]; }
+
+# 9000-byte tunnel frames on the reals' jumbo links, sent as the LB would but
+# paged (lib/send_ipip.py): decapsulated whether or not GRO handles them first.
+jumbo_tunnel_frames_are_decapsulated() {
+  local ns=${LBT_REAL_NS[0]} mac gro sent=0
+  nt_bg "$ns" udp_sink "$LBT_LIB/udp_sink.py" "$LBT_VIP4" 9999
+  nt_wait_port "$ns" 9999 udp
+  mac=$(nt_mac "$ns" eth0)
+  for gro in off on; do
+    nt_exec "$ns" ethtool -K eth0 gro "$gro"
+    nt_exec "$LBT_ROUTER" "$LBT_LIB/send_ipip.py" r1 "$mac" 10.20.0.2 "$(lbt_real4 1)" \
+      "$LBT_CLIENT4" "$LBT_VIP4" 9999 8900
+    sent=$((sent + 1))
+    nt_wait_until 3 sink_received "$sent" ||
+      nt_fail "a 9000-byte tunnel frame (GRO $gro) did not reach the real's socket"
+  done
+  nt_bg_stop udp_sink
+}
+
 # The real serving flow P (client source port P) for a set of ports.
 reals_of_ports() {
   local p
@@ -145,7 +192,8 @@ blacklist_cuts_client_off() {
 # is logged, and the first failing one fails the scenario.
 load_balancer_end_to_end() {
   local step
-  for step in setup spread_over_all_reals metrics_exported ipv6_vip remove_real_moves_only_its_flows \
+  for step in setup spread_over_all_reals metrics_exported ipv6_vip bulk_upload_arrives_whole \
+    jumbo_tunnel_frames_are_decapsulated remove_real_moves_only_its_flows \
     long_flow_survives_drain_and_restart blacklist_cuts_client_off; do
     nt_log "--- step $step"
     "$step"

@@ -9,6 +9,14 @@
  * Only tunnel packets addressed to this host are stripped: the outer
  * destination must be one of the addresses lbd wrote into decap_addrs.
  * Everything else passes untouched.
+ *
+ * Large packets are the rule, not the exception: with GRO on (every real
+ * NIC), the segments of a TCP upload arrive merged into one skb of up to
+ * 64 KB whose payload lies in pages, and a jumbo frame may arrive with
+ * little more than its Ethernet header in the linear part. The headers are
+ * pulled into the linear part before parsing, lengths are checked against
+ * the whole skb, and bpf_skb_adjust_room strips the outer header of a GSO
+ * skb as well, keeping its segment size.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -23,6 +31,12 @@
 #ifndef BPF_F_ADJ_ROOM_DECAP_L3_IPV4
 #define BPF_F_ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
 #endif
+
+/* What the parser reads: Ethernet, two VLAN tags and the outer IP header
+ * with its options (IPv4, at most 60 bytes) or extension headers (IPv6: 40
+ * bytes + up to 194 bytes of them). A tunnel packet whose outer headers are
+ * longer does not parse and passes untouched. */
+#define DECAP_HEADERS_WANTED 256
 
 /* Counter ids of decap_counters. */
 enum decap_counter {
@@ -68,18 +82,36 @@ static __always_inline int addressed_to_us(const struct sluice_pkt *p)
 	return bpf_map_lookup_elem(&decap_addrs, &k) != NULL;
 }
 
+/* Parses the skb's headers into *p, pulling them into the linear part first
+ * when they are not (GRO-merged and paged skbs).
+ * Returns: 0, or -reason for a frame that does not parse. */
+static __always_inline int parse_skb(struct __sk_buff *skb, struct sluice_pkt *p)
+{
+	__u32 want = skb->len < DECAP_HEADERS_WANTED ? skb->len : DECAP_HEADERS_WANTED;
+
+	/* A failed pull (no memory) leaves the linear part as it was; if the
+	 * headers are not all in it, the parse fails and the packet passes as
+	 * not ours. */
+	if (skb->data_end - skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	/* Verifier: every packet pointer dies with bpf_skb_pull_data; take
+	 * data and data_end only now. */
+	return parse_frame_len((void *)(long)skb->data, (void *)(long)skb->data_end,
+			       skb->len, p);
+}
+
 SEC("tc")
 int sluice_decap(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
 	struct sluice_pkt pkt = {};
+	/* The segment size of a GRO-merged skb is the inner TCP payload of each
+	 * segment; the outer header going away does not change it. */
 	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
 	__u32 outer_len, counter;
 	__be16 inner_proto;
 
 	decap_count(DECAP_SEEN, skb->len);
-	if (parse_frame(data, data_end, &pkt) < 0)
+	if (parse_skb(skb, &pkt) < 0)
 		return TC_ACT_OK;   /* not ours to judge: the stack decides */
 	if (pkt.frag)
 		return TC_ACT_OK;

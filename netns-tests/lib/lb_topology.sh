@@ -13,12 +13,16 @@
 #
 # Needs SLUICE_BUILD_DIR (lbd, lbctl, xdp_pass.bpf.o).
 
+LBT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LBT_VIP4=10.100.0.10
 LBT_VIP6=fd64::10
 LBT_CLIENT4=10.10.0.2
 LBT_CLIENT6=fd10::2
 LBT_REALS=3
 LBT_MTU=1600   # links carrying encapsulated packets need room for the outer header
+# The reals' links carry jumbo frames (the LB's own link cannot: native XDP on
+# a veth without multi-buffer support refuses an MTU above ~3.5 KB).
+LBT_REAL_MTU=9000
 
 lbt_real4() { echo "10.30.$1.2"; }
 lbt_real6() { echo "fd30:$1::2"; }
@@ -28,7 +32,7 @@ lbt_lbctl() { "$SLUICE_BUILD_DIR/cli/lbctl" --server "unix:$LBT_SOCK" "$@"; }
 
 lbt_require() {
   nt_require_root
-  nt_require_cmd ip curl python3 ethtool
+  nt_require_cmd ip curl python3 ethtool tc bpftool
   local f
   for f in lb/lbd cli/lbctl datapath/xdp/xdp_pass.bpf.o; do
     [[ -e $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
@@ -69,11 +73,12 @@ lbt_build() {
     "$SLUICE_BUILD_DIR/datapath/xdp/xdp_pass.bpf.o" sec xdp
 
   local i ns
-  LBT_REAL_NS=()
+  LBT_REAL_NS=() LBT_REAL_PINS=()
   for ((i = 1; i <= LBT_REALS; i++)); do
     ns=$(nt_ns "real$i")
     LBT_REAL_NS+=("$ns")
-    nt_veth "$LBT_ROUTER" "r$i" "$ns" eth0 "$LBT_MTU"
+    nt_veth "$LBT_ROUTER" "r$i" "$ns" eth0 "$LBT_REAL_MTU"
+    lbt_real_nic_offloads "$ns" "r$i"
     nt_addr "$LBT_ROUTER" "r$i" "10.30.$i.1/24"
     nt_addr "$LBT_ROUTER" "r$i" "fd30:$i::1/64"
     nt_addr "$ns" eth0 "$(lbt_real4 "$i")/24"
@@ -88,16 +93,34 @@ lbt_build() {
   done
 }
 
+# lbt_real_nic_offloads NS ROUTER_IF - make the real's eth0 receive like a
+# real NIC: GRO on, in a threaded NAPI instance, so tunnel packets of one flow
+# reach the decap program merged into one large, non-linear skb. On the
+# router's side: veth merges only what its peer sends without TSO, and a veth
+# receiving through NAPI drops what does not fit its 256-packet ring unless
+# the sender has a qdisc to hold packets back (seen: ~10% of an upload's
+# segments retransmitted without one).
+lbt_real_nic_offloads() {
+  local ns=$1 rif=$2
+  nt_exec "$LBT_ROUTER" ethtool -K "$rif" tso off >/dev/null
+  nt_exec "$LBT_ROUTER" tc qdisc replace dev "$rif" root pfifo limit 1000
+  nt_exec "$ns" ethtool -K eth0 gro on >/dev/null
+  nt_exec "$ns" sh -c 'echo 1 >/sys/class/net/eth0/threaded' ||
+    nt_fail "cannot switch $ns's eth0 to threaded NAPI"
+}
+
 # lbt_start_real I - lbd in the real-server role and an HTTP server whose
-# index says "real<I>" and which also serves a 2 MB file for long transfers.
+# index says "real<I>", which also serves a 2 MB file for long transfers and
+# answers uploads (POST) with their length and SHA-256 (lib/real_http.py).
 lbt_start_real() {
   local i=$1 ns=${LBT_REAL_NS[$1 - 1]} www
   www=$(nt_tmpdir "www$i")
   echo "real$i" >"$www/index.html"
   head -c 2000000 /dev/zero | tr '\0' "$i" >"$www/big"
+  LBT_REAL_PINS[i - 1]=$(nt_pin_dir "real$i")
   nt_bg "$ns" "decap$i" "$SLUICE_BUILD_DIR/lb/lbd" --decap-iface eth0 \
-    --pin-dir "$(nt_pin_dir "real$i")" --listen "unix:$NT_RUN_DIR/real$i.sock"
-  nt_bg "$ns" "http$i" python3 -m http.server --bind :: --directory "$www" 80
+    --pin-dir "${LBT_REAL_PINS[i - 1]}" --listen "unix:$NT_RUN_DIR/real$i.sock"
+  nt_bg "$ns" "http$i" "$LBT_LIB/real_http.py" "real$i" "$www" 80
   nt_wait_port "$ns" 80 tcp 10
 }
 
@@ -126,6 +149,16 @@ lbt_configure() {
   # Next hops resolve through ARP/ND on first use: wait until every backend
   # has its router MAC.
   nt_wait_until 10 lbt_all_resolved
+}
+
+# lbt_decap_counter I ID - "packets bytes" of counter ID of real I's decap
+# program (`enum decap_counter` in datapath/tc/decap.bpf.c; lbctl does not
+# show a real's counters).
+lbt_decap_counter() {
+  bpftool -j map lookup pinned "${LBT_REAL_PINS[$1 - 1]}-decap/decap_counters" key "$2" 0 0 0 |
+    python3 -c 'import json, sys
+v = json.load(sys.stdin)["formatted"]["values"]
+print(sum(c["value"]["packets"] for c in v), sum(c["value"]["bytes"] for c in v))'
 }
 
 # lbt_json EXPR ARGS... - run lbctl -o json ARGS and print the Python
