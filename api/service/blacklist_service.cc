@@ -14,10 +14,16 @@ void FillCounts(const lb::BlacklistCounts& c, v1::BlacklistResponse* resp) {
   resp->set_arp_ips(c.arp_ips);
 }
 
-// Reads the whole stream, then replaces the blacklist in one commit.
+// Reads the whole stream, then replaces the blacklist in one commit, only
+// when the client half-closed the stream: a cancelled call, a passed
+// deadline or a client gone mid-stream ends the reads too, and then the list
+// is incomplete and nothing changes. The commit runs on `commits`, not on
+// the gRPC callback thread that delivers the end of the stream.
 class PushReactor : public grpc::ServerReadReactor<v1::BlacklistEntries> {
  public:
-  PushReactor(lb::LoadBalancer* lb, v1::BlacklistResponse* resp) : lb_(lb), resp_(resp) {
+  PushReactor(lb::LoadBalancer* lb, CommitWorker* commits, grpc::CallbackServerContext* ctx,
+              v1::BlacklistResponse* resp)
+      : lb_(lb), commits_(commits), ctx_(ctx), resp_(resp) {
     StartRead(&chunk_);
   }
 
@@ -32,16 +38,26 @@ class PushReactor : public grpc::ServerReadReactor<v1::BlacklistEntries> {
       StartRead(&chunk_);
       return;
     }
-    // End of the stream (or the client went away: then Finish is moot).
-    auto counts = lb_->ReplaceBlacklist(list_);
-    if (counts.ok()) FillCounts(*counts, resp_);
-    Finish(ToGrpc(counts.status()));
+    // gRPC >= 1.39 marks the call cancelled before a read fails because the
+    // stream broke, so this tells a half-close from everything else.
+    if (ctx_->IsCancelled()) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the push ended before the client finished it: nothing was changed"));
+      return;
+    }
+    commits_->Post([this] {
+      auto counts = lb_->ReplaceBlacklist(list_);
+      if (counts.ok()) FillCounts(*counts, resp_);
+      Finish(ToGrpc(counts.status()));   // OnDone (delete) may follow at once
+    });
   }
 
   void OnDone() override { delete this; }
 
  private:
   lb::LoadBalancer* lb_;
+  CommitWorker* commits_;
+  grpc::CallbackServerContext* ctx_;
   v1::BlacklistResponse* resp_;
   v1::BlacklistEntries chunk_;
   lb::BlacklistChange list_;
@@ -134,7 +150,7 @@ grpc::ServerReadReactor<v1::BlacklistEntries>* BlacklistService::Push(
     };
     return new Refuse();
   }
-  return new PushReactor(lb_, resp);
+  return new PushReactor(lb_, &push_commits_, ctx, resp);
 }
 
 }  // namespace sluice::api

@@ -1,6 +1,7 @@
 // gRPC sluice.v1.Blacklist: validates, translates, calls lb::LoadBalancer.
 #pragma once
 
+#include "api/service/commit_worker.h"
 #include "lb/load_balancer.h"
 #include "sluice/v1/blacklist.grpc.pb.h"
 
@@ -24,6 +25,7 @@ class BlacklistService final : public v1::Blacklist::CallbackService {
 
  private:
   lb::LoadBalancer* lb_;
+  CommitWorker push_commits_;   // Push commits off the gRPC callback threads
 };
 
 // Parses the entries of one message, appending to `out`. `offset` is the
