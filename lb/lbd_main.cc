@@ -175,8 +175,9 @@ int Run(int argc, char** argv) {
   });
   if (absl::Status s = watcher.Start(); !s.ok()) return fail(s);
 
-  api::LoadBalancerService lb_service(lb.get());
-  api::BlacklistService blacklist_service(lb.get());
+  bool has_xdp_interface = !flags->datapath.ifaces.empty();
+  api::LoadBalancerService lb_service(lb.get(), has_xdp_interface);
+  api::BlacklistService blacklist_service(lb.get(), has_xdp_interface);
   api::StatsService stats_service(datapath.get(), lb.get(), node_datapath.get());
   api::NodeService node_service(node.get(), events.get());
   grpc::EnableDefaultHealthCheckService(true);

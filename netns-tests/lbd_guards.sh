@@ -85,6 +85,33 @@ file_at_the_socket_path_is_kept() {
   nt_assert_eq "not a socket" "$(cat "$path")" "the file at the socket path"
 }
 
+# ---- 3. no VIP changes without an XDP interface -----------------------------
+
+changes_without_iface_are_refused() {
+  local ns sock rc out cmd blacklist
+  ns=$(nt_ns node)
+  sock=$(nt_tmpdir run)/lbd.sock
+  blacklist=$(nt_tmpdir bl)/list
+  echo "10.9.0.0/16" >"$blacklist"
+  nt_bg "$ns" lbd "$LBD" --pin-dir "$(nt_pin_dir pins)" --listen "unix:$sock"
+  nt_wait_until 30 lbctl_unix_quiet "$sock" vip list || nt_fail "lbd did not start"
+  for cmd in "vip add 10.100.0.10:80/tcp" "vip del 10.100.0.10:80/tcp" \
+    "backend add 10.100.0.10:80/tcp 10.30.1.2" "backend set 10.100.0.10:80/tcp 10.30.1.2 --weight 0" \
+    "backend del 10.100.0.10:80/tcp 10.30.1.2" "blacklist add 10.9.0.0/16" \
+    "blacklist del 10.9.0.0/16" "blacklist add --arp 10.9.0.1" "blacklist push $blacklist"; do
+    # shellcheck disable=SC2086  # the command's words
+    run_capture rc out lbctl_unix "$sock" $cmd
+    ((rc == 1)) || nt_fail "lbctl $cmd on an lbd without --iface: status $rc, want 1: $out"
+    nt_assert_match '^lbctl: FAILED_PRECONDITION: .*--iface' "$out" "lbctl $cmd"
+  done
+  # Reads still answer, and nothing was changed.
+  local vips
+  vips=$(lbctl_unix "$sock" -o json vip list |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("vips", [])))')
+  nt_assert_eq 0 "$vips" "VIPs after the refused changes"
+}
+
 nt_run second_lbd_refuses_and_first_keeps_serving
 nt_run file_at_the_socket_path_is_kept
+nt_run changes_without_iface_are_refused
 nt_done

@@ -74,12 +74,13 @@ namespace {
 using BlacklistEdit =
     absl::StatusOr<lb::BlacklistCounts> (lb::LoadBalancer::*)(const lb::BlacklistChange&);
 
-grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit,
-                                        grpc::CallbackServerContext* ctx,
+// `allowed`: whether this lbd takes blacklist changes (ChangesAllowed).
+grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, const absl::Status& allowed,
+                                        BlacklistEdit edit, grpc::CallbackServerContext* ctx,
                                         const v1::BlacklistEntries* req,
                                         v1::BlacklistResponse* resp) {
   auto run = [&]() -> absl::Status {
-    if (!lb) return NoLoadBalancer();
+    RETURN_IF_ERROR(allowed);
     lb::BlacklistChange change;
     RETURN_IF_ERROR(ParseBlacklistEntries(*req, 0, 0, &change));
     ASSIGN_OR_RETURN(lb::BlacklistCounts c, (lb->*edit)(change));
@@ -94,13 +95,15 @@ grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit
 grpc::ServerUnaryReactor* BlacklistService::AddEntries(grpc::CallbackServerContext* ctx,
                                                        const v1::BlacklistEntries* req,
                                                        v1::BlacklistResponse* resp) {
-  return EditBlacklist(lb_, &lb::LoadBalancer::AddToBlacklist, ctx, req, resp);
+  return EditBlacklist(lb_, ChangesAllowed(), &lb::LoadBalancer::AddToBlacklist, ctx, req,
+                       resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::DeleteEntries(grpc::CallbackServerContext* ctx,
                                                           const v1::BlacklistEntries* req,
                                                           v1::BlacklistResponse* resp) {
-  return EditBlacklist(lb_, &lb::LoadBalancer::DeleteFromBlacklist, ctx, req, resp);
+  return EditBlacklist(lb_, ChangesAllowed(), &lb::LoadBalancer::DeleteFromBlacklist, ctx, req,
+                       resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerContext* ctx,
@@ -115,13 +118,13 @@ grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerCont
 
 grpc::ServerReadReactor<v1::BlacklistEntries>* BlacklistService::Push(
     grpc::CallbackServerContext* ctx, v1::BlacklistResponse* resp) {
-  if (!lb_) {
+  if (absl::Status allowed = ChangesAllowed(); !allowed.ok()) {
     class Refuse : public grpc::ServerReadReactor<v1::BlacklistEntries> {
      public:
-      Refuse() { Finish(ToGrpc(NoLoadBalancer())); }
+      explicit Refuse(const absl::Status& why) { Finish(ToGrpc(why)); }
       void OnDone() override { delete this; }
     };
-    return new Refuse();
+    return new Refuse(allowed);
   }
   return new PushReactor(lb_, resp);
 }

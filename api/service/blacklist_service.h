@@ -1,6 +1,7 @@
 // gRPC sluice.v1.Blacklist: validates, translates, calls lb::LoadBalancer.
 #pragma once
 
+#include "api/service/grpc_status.h"
 #include "lb/load_balancer.h"
 #include "sluice/v1/blacklist.grpc.pb.h"
 
@@ -8,7 +9,10 @@ namespace sluice::api {
 
 class BlacklistService final : public v1::Blacklist::CallbackService {
  public:
-  explicit BlacklistService(lb::LoadBalancer* lb) : lb_(lb) {}
+  // As LoadBalancerService: `lb` may be null; without `has_xdp_interface`
+  // only ListEntries answers.
+  BlacklistService(lb::LoadBalancer* lb, bool has_xdp_interface)
+      : lb_(lb), has_xdp_interface_(has_xdp_interface) {}
 
   grpc::ServerUnaryReactor* AddEntries(grpc::CallbackServerContext* ctx,
                                        const v1::BlacklistEntries* req,
@@ -23,7 +27,12 @@ class BlacklistService final : public v1::Blacklist::CallbackService {
                                                      v1::BlacklistResponse* resp) override;
 
  private:
+  absl::Status ChangesAllowed() const {
+    return LoadBalancerChangesAllowed(lb_ != nullptr, has_xdp_interface_);
+  }
+
   lb::LoadBalancer* lb_;
+  bool has_xdp_interface_;
 };
 
 // Parses the entries of one message, appending to `out`. `offset` is the
