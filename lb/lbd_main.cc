@@ -195,8 +195,9 @@ int Run(int argc, char** argv) {
   if (flags->listen.rfind("unix:", 0) == 0) chmod(flags->listen.substr(5).c_str(), 0600);
 
   std::unique_ptr<MetricsServer> metrics;
-  if (!flags->metrics.empty() && lb) {
-    auto m = MetricsServer::Start(flags->metrics, datapath.get(), lb.get(), node_datapath.get());
+  if (!flags->metrics.empty()) {
+    auto m = MetricsServer::Start(flags->metrics, {datapath.get(), lb.get(), node_datapath.get(),
+                                                   decap.get()});
     if (!m.ok()) return fail(m.status());
     metrics = std::move(*m);
   }

@@ -111,7 +111,29 @@ changes_without_iface_are_refused() {
   nt_assert_eq 0 "$vips" "VIPs after the refused changes"
 }
 
+# ---- 4. the real-server role's metrics -----------------------------------------
+
+decap_only_lbd_serves_its_counters() {
+  local real wire text seen
+  real=$(nt_ns real)
+  wire=$(nt_ns wire)
+  nt_veth "$real" eth0 "$wire" eth0
+  nt_addr "$real" eth0 10.0.0.2/24
+  nt_addr "$wire" eth0 10.0.0.1/24
+  nt_bg "$real" lbd "$LBD" --decap-iface eth0 --pin-dir "$(nt_pin_dir pins)" \
+    --listen "unix:$(nt_tmpdir run)/lbd.sock" --metrics 127.0.0.1:9100
+  nt_wait_port "$real" 9100 tcp 30 || nt_fail "lbd --decap-iface --metrics does not serve metrics"
+  nt_ping "$wire" 10.0.0.2 3 || nt_fail "the real does not answer ping"
+  text=$(nt_exec "$real" curl -s --max-time 3 http://127.0.0.1:9100/metrics)
+  seen=$(awk '$1 == "sluice_decap_packets_total{class=\"seen\"}" {print $2}' <<<"$text")
+  [[ -n $seen ]] || nt_fail "no sluice_decap_packets_total{class=\"seen\"} in /metrics: $text"
+  ((${seen%.*} >= 3)) || nt_fail "decap saw $seen packets, expected the pings (>= 3)"
+  grep -q '^sluice_decap_packets_total{class="ipip"}' <<<"$text" ||
+    nt_fail "no ipip counter in /metrics"
+}
+
 nt_run second_lbd_refuses_and_first_keeps_serving
 nt_run file_at_the_socket_path_is_kept
 nt_run changes_without_iface_are_refused
+nt_run decap_only_lbd_serves_its_counters
 nt_done
