@@ -69,12 +69,18 @@ uint32_t MaxFrameLen(const std::vector<std::string>& ifaces) {
   return mtu + 14;
 }
 
+// TLS for a HOST:PORT --listen; with --tls-client-ca, mutual: a client
+// without a certificate signed by that CA fails the handshake.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const LbdFlags& f) {
   if (f.listen.rfind("unix:", 0) == 0) return grpc::InsecureServerCredentials();
   ASSIGN_OR_RETURN(std::string cert, ReadFile(f.tls_cert));
   ASSIGN_OR_RETURN(std::string key, ReadFile(f.tls_key));
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!f.tls_client_ca.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(f.tls_client_ca));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(ssl);
 }
 
@@ -193,6 +199,12 @@ int Run(int argc, char** argv) {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) return fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->listen)));
   if (flags->listen.rfind("unix:", 0) == 0) chmod(flags->listen.substr(5).c_str(), 0600);
+  if (flags->insecure_no_client_auth) {
+    fprintf(stderr,
+            "lbd: WARNING: --insecure-no-client-auth: any client that reaches %s can change "
+            "the configuration\n",
+            flags->listen.c_str());
+  }
 
   std::unique_ptr<MetricsServer> metrics;
   if (!flags->metrics.empty()) {

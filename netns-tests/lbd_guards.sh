@@ -11,7 +11,7 @@ source "$here/lib/netns.sh"
 
 nt_init lbd_guards
 nt_require_root
-nt_require_cmd curl timeout
+nt_require_cmd openssl curl timeout
 for f in lb/lbd cli/lbctl; do
   [[ -x $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
 done
@@ -20,6 +20,28 @@ LBCTL=$SLUICE_BUILD_DIR/cli/lbctl
 PORT=50051   # free: every lbd has a namespace of its own
 
 # ---- helpers ---------------------------------------------------------------
+
+# make_pki DIR - two CAs; lbd's certificate (for 127.0.0.1) and a client's,
+# both from "ca"; a stranger's client certificate from "other-ca".
+make_pki() {
+  local d=$1
+  _ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+      -subj "/CN=$2" -keyout "$d/$1.key" -out "$d/$1.pem" 2>/dev/null
+  }
+  _cert() { # NAME CA CN EXTENSIONS
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$3" \
+      -keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
+    printf '%b\n' "$4" >"$d/$1.ext"
+    openssl x509 -req -in "$d/$1.csr" -CA "$d/$2.pem" -CAkey "$d/$2.key" -CAcreateserial \
+      -days 2 -extfile "$d/$1.ext" -out "$d/$1.pem" 2>/dev/null
+  }
+  _ca ca "sluice test CA"
+  _ca other-ca "another CA"
+  _cert server ca lbd "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"
+  _cert client ca operator "extendedKeyUsage=clientAuth"
+  _cert stranger other-ca stranger "extendedKeyUsage=clientAuth"
+}
 
 # run_capture VAR_RC VAR_OUT CMD... - run CMD (stdout and stderr together).
 run_capture() {
@@ -47,6 +69,64 @@ lbd_refuses() {
 
 lbctl_unix() { "$LBCTL" --server "unix:$1" "${@:2}"; }
 lbctl_unix_quiet() { lbctl_unix "$@" >/dev/null 2>&1; }
+
+# ---- 1. mutual TLS ------------------------------------------------------------
+
+tcp_needs_client_auth_or_an_explicit_opt_out() {
+  local ns pki
+  ns=$(nt_ns api)
+  pki=$(nt_tmpdir pki)
+  make_pki "$pki"
+  lbd_refuses "$ns" '^lbd: .*--tls-client-ca FILE.*--insecure-no-client-auth' \
+    --pin-dir "$(nt_pin_dir refused)" --listen "127.0.0.1:$PORT" \
+    --tls-cert "$pki/server.pem" --tls-key "$pki/server.key"
+
+  # The opt-out works and says so in lbd's log.
+  nt_bg "$ns" lbd "$LBD" --pin-dir "$(nt_pin_dir pins)" --listen "127.0.0.1:$PORT" \
+    --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --insecure-no-client-auth
+  nt_wait_until 30 nt_exec "$ns" "$LBCTL" --server "127.0.0.1:$PORT" --tls-ca "$pki/ca.pem" vip list \
+    >/dev/null 2>&1 || nt_fail "lbd --insecure-no-client-auth does not serve a client without a certificate"
+  grep -q '^lbd: WARNING: --insecure-no-client-auth: any client that reaches 127.0.0.1:50051' \
+    "$(nt_bg_log lbd)" || nt_fail "no warning in lbd's log about --insecure-no-client-auth"
+}
+
+mutual_tls_admits_only_clients_of_its_ca() {
+  local ns pki rc out
+  ns=$(nt_ns api)
+  pki=$(nt_tmpdir pki)
+  make_pki "$pki"
+  nt_bg "$ns" lbd "$LBD" --pin-dir "$(nt_pin_dir pins)" --listen "127.0.0.1:$PORT" \
+    --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --tls-client-ca "$pki/ca.pem"
+  client() { nt_exec "$ns" "$LBCTL" --server "127.0.0.1:$PORT" "$@"; }
+  local operator=(--tls-ca "$pki/ca.pem" --tls-cert "$pki/client.pem" --tls-key "$pki/client.key")
+  nt_wait_until 30 client "${operator[@]}" vip list >/dev/null 2>&1 ||
+    nt_fail "lbctl with a client certificate of lbd's CA is not served"
+  nt_assert_ok client "${operator[@]}" stats >/dev/null
+
+  run_capture rc out client --tls-ca "$pki/ca.pem" vip list
+  nt_log "without a client certificate: $out"
+  ((rc == 1)) || nt_fail "lbctl without a client certificate: status $rc, want 1: $out"
+  assert_one_line "$out" "lbctl without a client certificate"
+  nt_assert_match 'closed the connection: it takes only clients with a certificate' "$out"
+
+  run_capture rc out client --tls-ca "$pki/ca.pem" --tls-cert "$pki/stranger.pem" \
+    --tls-key "$pki/stranger.key" vip list
+  ((rc == 1)) || nt_fail "lbctl with another CA's certificate: status $rc, want 1: $out"
+  assert_one_line "$out" "lbctl with another CA's certificate"
+  nt_assert_match 'closed the connection' "$out"
+
+  run_capture rc out client --tls-ca "$pki/other-ca.pem" --tls-cert "$pki/client.pem" \
+    --tls-key "$pki/client.key" vip list
+  nt_log "trusting the wrong CA: $out"
+  ((rc == 1)) || nt_fail "lbctl trusting the wrong CA: status $rc, want 1: $out"
+  assert_one_line "$out" "lbctl trusting the wrong CA"
+  nt_assert_match "^lbctl: UNAVAILABLE: lbd at 127.0.0.1:$PORT is not trusted" "$out"
+
+  run_capture rc out nt_exec "$ns" "$LBCTL" --server "127.0.0.1:$((PORT + 1))" "${operator[@]}" vip list
+  ((rc == 1)) || nt_fail "lbctl to a closed port: status $rc, want 1: $out"
+  assert_one_line "$out" "lbctl to a closed port"
+  nt_assert_match "^lbctl: UNAVAILABLE: cannot reach lbd at 127.0.0.1:$((PORT + 1))" "$out"
+}
 
 # ---- 2. one lbd per pin dir and socket ---------------------------------------
 
@@ -132,6 +212,8 @@ decap_only_lbd_serves_its_counters() {
     nt_fail "no ipip counter in /metrics"
 }
 
+nt_run tcp_needs_client_auth_or_an_explicit_opt_out
+nt_run mutual_tls_admits_only_clients_of_its_ca
 nt_run second_lbd_refuses_and_first_keeps_serving
 nt_run file_at_the_socket_path_is_kept
 nt_run changes_without_iface_are_refused
