@@ -14,7 +14,6 @@
 #include "lb/status_macros.h"
 
 namespace sluice::cli {
-
 namespace {
 
 absl::StatusOr<std::string> ReadFile(absl::string_view flag, const std::string& path) {
@@ -41,17 +40,6 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const Comm
   return grpc::SslCredentials(ssl);
 }
 
-}  // namespace
-
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const Command& cmd) {
-  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds, Credentials(cmd));
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  return grpc::CreateCustomChannel(cmd.server, creds, args);
-}
-
-namespace {
-
 // gRPC says why a connection failed only in its message text (1.51): these
 // are the words of its TLS layer.
 std::string WhyUnavailable(absl::string_view grpc_message, absl::string_view target) {
@@ -75,6 +63,13 @@ std::string WhyUnavailable(absl::string_view grpc_message, absl::string_view tar
 }
 
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const Command& cmd) {
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds, Credentials(cmd));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  return grpc::CreateCustomChannel(cmd.server, creds, args);
+}
 
 void SetTimeout(grpc::ClientContext* context, std::chrono::milliseconds timeout) {
   context->set_deadline(std::chrono::system_clock::now() + timeout);
