@@ -24,7 +24,12 @@ constexpr char kUsage[] =
 
 Global options (anywhere before "--"):
   --server ADDR     lbd's API: unix:PATH, /PATH or HOST:PORT
-                    (default unix:/run/sluice/lbd.sock)
+                    (default unix:/run/sluice/lbd.sock); HOST:PORT is TLS
+  --tls-ca FILE     HOST:PORT: trust lbd's certificate if this CA signed it
+                    (default: the system's trusted CAs)
+  --tls-cert FILE --tls-key FILE
+                    HOST:PORT: this client's certificate and key, for an lbd
+                    that requires one (--tls-client-ca)
   -o, --output F    table (default) or json
   -h, --help        this text
 
@@ -68,6 +73,8 @@ struct FlagDef {
 
 constexpr FlagDef kFlags[] = {
     {"--server", "", true},     {"--output", "-o", true},
+    {"--tls-ca", "", true},     {"--tls-cert", "", true},
+    {"--tls-key", "", true},
     {"--hash", "", true},       {"--ring-size", "", true},
     {"--weight", "", true},     {"--arp", "", false},
     {"--iface", "", true},      {"--ip", "", true},
@@ -80,6 +87,12 @@ const FlagDef* FindFlag(absl::string_view name) {
     if (name == f.name || (!f.alias.empty() && name == f.alias)) return &f;
   }
   return nullptr;
+}
+
+// Flags every command takes.
+bool IsGlobalFlag(absl::string_view name) {
+  return name == "--server" || name == "--output" || name == "--help" || name == "--tls-ca" ||
+         name == "--tls-cert" || name == "--tls-key";
 }
 
 // The command line split into flags and positional arguments.
@@ -188,7 +201,7 @@ class CommandParser {
 
   absl::Status AllowFlags(std::initializer_list<absl::string_view> allowed) const {
     for (const auto& [flag, value] : raw_.flags) {
-      if (flag == "--server" || flag == "--output" || flag == "--help") continue;
+      if (IsGlobalFlag(flag)) continue;
       if (std::find(allowed.begin(), allowed.end(), flag) == allowed.end()) {
         return Usage(absl::StrCat("flag '", flag, "' does not apply to '", name_, "'"));
       }
@@ -499,6 +512,24 @@ absl::Status ParseMonitorCommand(const RawArgs& raw, Command* cmd) {
   return p.AllowFlags({});
 }
 
+absl::Status ParseTlsFlags(const RawArgs& raw, Command* cmd) {
+  for (auto [flag, field] : {std::pair{"--tls-ca", &cmd->tls_ca},
+                             std::pair{"--tls-cert", &cmd->tls_cert},
+                             std::pair{"--tls-key", &cmd->tls_key}}) {
+    if (!raw.Has(flag)) continue;
+    if (raw.Get(flag).empty()) return Usage(absl::StrCat(flag, ": empty file name"));
+    if (absl::StartsWith(cmd->server, "unix:")) {
+      return Usage(absl::StrCat(flag, " applies to a HOST:PORT --server only (",
+                                cmd->server, " is a Unix socket)"));
+    }
+    *field = raw.Get(flag);
+  }
+  if (cmd->tls_cert.empty() != cmd->tls_key.empty()) {
+    return Usage("--tls-cert and --tls-key go together: give both or neither");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const char* UsageText() { return kUsage; }
@@ -543,6 +574,7 @@ absl::StatusOr<Command> ParseArgs(absl::Span<const std::string> args) {
     if (!server.ok()) return server.status();
     cmd.server = *std::move(server);
   }
+  if (absl::Status s = ParseTlsFlags(*raw, &cmd); !s.ok()) return s;
   if (raw->Has("--output")) {
     const std::string& o = raw->Get("--output");
     if (o == "table") {

@@ -57,6 +57,10 @@ struct Command {
   Action action = Action::kHelp;
   // --server, normalised to a gRPC target: "unix:/path" or "host:port".
   std::string server = kDefaultServer;
+  // TLS to a HOST:PORT server (always TLS): --tls-ca (empty: the system's
+  // trusted CAs) and the client certificate lbd may require (--tls-cert and
+  // --tls-key, both or neither). Paths; read when the channel is made.
+  std::string tls_ca, tls_cert, tls_key;
   OutputFormat format = OutputFormat::kTable;
 
   // vip add (hash and ring_size set), vip del (vip only); `vip.vip()` is also

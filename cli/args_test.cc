@@ -66,6 +66,23 @@ TEST(Args, Globals) {
   ExpectUsageError({"--server", "/a", "--server", "/b", "vip", "list"}, "given more than once");
 }
 
+TEST(Args, TlsFiles) {
+  Command cmd = MustParse({"--server", "10.0.0.1:50051", "--tls-ca", "ca.pem", "--tls-cert",
+                           "me.pem", "--tls-key", "me.key", "vip", "list"});
+  EXPECT_EQ(cmd.tls_ca, "ca.pem");
+  EXPECT_EQ(cmd.tls_cert, "me.pem");
+  EXPECT_EQ(cmd.tls_key, "me.key");
+  EXPECT_EQ(MustParse({"vip", "list", "--server=[::1]:1", "--tls-ca=ca.pem"}).tls_ca, "ca.pem");
+  ExpectUsageError({"--tls-ca", "ca.pem", "vip", "list"},
+                   "--tls-ca applies to a HOST:PORT --server only");
+  ExpectUsageError({"--server", "10.0.0.1:50051", "--tls-cert", "me.pem", "vip", "list"},
+                   "--tls-cert and --tls-key go together");
+  ExpectUsageError({"--server", "10.0.0.1:50051", "--tls-key", "me.key", "vip", "list"},
+                   "--tls-cert and --tls-key go together");
+  ExpectUsageError({"--server", "10.0.0.1:50051", "--tls-ca=", "vip", "list"},
+                   "--tls-ca: empty file name");
+}
+
 TEST(Args, Errors) {
   ExpectUsageError({}, "missing command");
   ExpectUsageError({"-o", "json"}, "missing command");

@@ -28,7 +28,9 @@ int RunLbctl(absl::Span<const std::string> args, std::FILE* in, std::string* out
     *out += UsageText();
     return kExitOk;
   }
-  std::shared_ptr<grpc::Channel> channel = MakeChannel(cmd->server);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> made = MakeChannel(*cmd);
+  if (!made.ok()) return Fail(made.status(), kExitError, err);
+  std::shared_ptr<grpc::Channel> channel = *std::move(made);
   sluice::v1::LoadBalancer::Stub lb(channel);
   sluice::v1::Blacklist::Stub blacklist(channel);
   sluice::v1::Stats::Stub stats(channel);

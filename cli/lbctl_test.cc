@@ -481,6 +481,14 @@ TEST(Lbctl, UnreachableServer) {
   EXPECT_THAT(err, MatchesRegex("lbctl: UNAVAILABLE: cannot reach lbd at unix:/nonexistent/lbd.sock[^\n]*\n"));
 }
 
+TEST(Lbctl, UnreadableTlsFile) {
+  std::vector<std::string> args = {"--server", "127.0.0.1:1", "--tls-ca", "/nonexistent/ca.pem",
+                                   "vip", "list"};
+  std::string out, err;
+  EXPECT_EQ(RunLbctl(args, nullptr, &out, &err), 1);
+  EXPECT_EQ(err, "lbctl: --tls-ca: cannot read /nonexistent/ca.pem: No such file or directory\n");
+}
+
 TEST(Lbctl, UsageHelpAndUnsupported) {
   std::string out, err;
   std::vector<std::string> help = {"--help"};

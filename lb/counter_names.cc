@@ -33,6 +33,12 @@ static_assert(sizeof(kNodeCounters) / sizeof(kNodeCounters[0]) == SLUICE_NODE_CT
 constexpr const char* kNodeVerdicts[] = {"pass", "drop", "redirect"};
 static_assert(sizeof(kNodeVerdicts) / sizeof(kNodeVerdicts[0]) == SLUICE_NODE_VERDICT_MAX);
 
+constexpr const char* kDecapCounters[] = {
+    "seen", "ipip", "ip6ip6", "ip4ip6", "not_ours", "failed",
+};
+static_assert(sizeof(kDecapCounters) / sizeof(kDecapCounters[0]) == SLUICE_DECAP_CTR_MAX,
+              "a decap counter id in sluice/shared.h has no name here");
+
 constexpr const char* kVerdicts[] = {"aborted", "drop", "pass", "tx", "redirect"};
 static_assert(sizeof(kVerdicts) / sizeof(kVerdicts[0]) == SLUICE_VERDICT_MAX);
 
@@ -54,6 +60,10 @@ const char* NodeCounterName(uint32_t id) {
 }
 const char* NodeVerdictName(uint32_t v) {
   return v < SLUICE_NODE_VERDICT_MAX ? kNodeVerdicts[v] : "unknown";
+}
+
+const char* DecapCounterName(uint32_t id) {
+  return id < SLUICE_DECAP_CTR_MAX ? kDecapCounters[id] : "unknown";
 }
 
 }  // namespace sluice::lb

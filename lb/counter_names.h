@@ -14,5 +14,6 @@ bool IsXdpDropReason(uint32_t reason);
 bool IsNodeDropReason(uint32_t reason);
 const char* NodeCounterName(uint32_t id);       // the node (tc) datapath's: "dnat", ...
 const char* NodeVerdictName(uint32_t verdict);  // "pass", "drop", "redirect"
+const char* DecapCounterName(uint32_t id);      // the real server's: "ipip", "not_ours", ...
 
 }  // namespace sluice::lb

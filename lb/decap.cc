@@ -14,7 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "decap.skel.h"
 #include "lb/bpf_errors.h"
+#include "lb/counter_names.h"
 #include "lb/map_setup.h"
+#include "lb/percpu_counters.h"
 #include "lb/status_macros.h"
 #include "lb/tc_attach.h"
 #include "sluice/shared.h"
@@ -85,6 +87,15 @@ absl::Status Decap::RefreshLocalAddresses() {
                               "writing decap addresses"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, sluice_counter>> Decap::ReadCounters() const {
+  std::map<std::string, sluice_counter> out;
+  int fd = bpf_map__fd(skel_->maps.decap_counters);
+  for (uint32_t id = 0; id < SLUICE_DECAP_CTR_MAX; ++id) {
+    ASSIGN_OR_RETURN(out[DecapCounterName(id)], ReadPerCpuCounter(fd, id));
+  }
+  return out;
 }
 
 Decap::~Decap() {

@@ -2,11 +2,13 @@
 // program on an interface's ingress and tells it the host's own addresses.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sluice/shared.h"
 
 struct decap;
 
@@ -20,6 +22,9 @@ class Decap {
 
   // Rewrites the set of local addresses tunnel packets may be sent to.
   absl::Status RefreshLocalAddresses();
+
+  // The decap program's counters by name ("seen", "ipip", "not_ours", ...).
+  absl::StatusOr<std::map<std::string, sluice_counter>> ReadCounters() const;
 
  private:
   Decap() = default;

@@ -15,6 +15,10 @@ constexpr char kUsage[] = R"(usage: lbd [flags]
   --decap-iface IF        real-server role: decapsulate on IF's ingress (repeatable)
   --listen ADDR           gRPC: unix:PATH (default unix:/run/sluice/lbd.sock) or HOST:PORT (TLS)
   --tls-cert FILE --tls-key FILE   certificate for a HOST:PORT --listen
+  --tls-client-ca FILE    HOST:PORT --listen: only clients with a certificate signed by
+                          this CA may connect (mutual TLS)
+  --insecure-no-client-auth   HOST:PORT --listen without --tls-client-ca: any client
+                          that reaches the port may change the configuration
   --metrics HOST:PORT     Prometheus text format at /metrics
   --pin-dir DIR           bpffs directory of the pinned maps (default /sys/fs/bpf/sluice)
   --xdp-mode MODE         native | generic | auto (default auto: native, else generic)
@@ -33,7 +37,8 @@ constexpr char kUsage[] = R"(usage: lbd [flags]
 )";
 
 enum Opt {
-  kIface = 1000, kDecap, kListen, kTlsCert, kTlsKey, kMetrics, kPinDir, kXdpMode, kSeed,
+  kIface = 1000, kDecap, kListen, kTlsCert, kTlsKey, kTlsClientCa, kNoClientAuth, kMetrics,
+  kPinDir, kXdpMode, kSeed,
   kEncap4, kEncap6, kMaxVips, kMaxBackends, kRingPool, kConntrack, kMaxPrefixes, kNodeConntrack, kCtGc, kCtTcp, kCtUdp, kHostRouting, kHelp,
 };
 
@@ -72,6 +77,8 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
       {"listen", required_argument, nullptr, kListen},
       {"tls-cert", required_argument, nullptr, kTlsCert},
       {"tls-key", required_argument, nullptr, kTlsKey},
+      {"tls-client-ca", required_argument, nullptr, kTlsClientCa},
+      {"insecure-no-client-auth", no_argument, nullptr, kNoClientAuth},
       {"metrics", required_argument, nullptr, kMetrics},
       {"pin-dir", required_argument, nullptr, kPinDir},
       {"xdp-mode", required_argument, nullptr, kXdpMode},
@@ -105,6 +112,8 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
       case kListen: f.listen = optarg; break;
       case kTlsCert: f.tls_cert = optarg; break;
       case kTlsKey: f.tls_key = optarg; break;
+      case kTlsClientCa: f.tls_client_ca = optarg; break;
+      case kNoClientAuth: f.insecure_no_client_auth = true; break;
       case kMetrics: f.metrics = optarg; break;
       case kPinDir: f.datapath.pin_dir = optarg; break;
       case kXdpMode: {
@@ -157,6 +166,20 @@ absl::StatusOr<LbdFlags> ParseLbdFlags(int argc, char** argv) {
   if (tcp && (f.tls_cert.empty() || f.tls_key.empty())) {
     return absl::InvalidArgumentError(
         "--listen HOST:PORT serves over TLS only: give --tls-cert and --tls-key");
+  }
+  if (!tcp && (!f.tls_client_ca.empty() || f.insecure_no_client_auth)) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca and --insecure-no-client-auth apply to a HOST:PORT --listen only");
+  }
+  if (tcp && !f.tls_client_ca.empty() && f.insecure_no_client_auth) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca and --insecure-no-client-auth contradict each other: give one");
+  }
+  if (tcp && f.tls_client_ca.empty() && !f.insecure_no_client_auth) {
+    return absl::InvalidArgumentError(
+        "--listen HOST:PORT lets whoever connects change the configuration: give "
+        "--tls-client-ca FILE (clients need a certificate signed by it) or, knowingly, "
+        "--insecure-no-client-auth");
   }
   return f;
 }

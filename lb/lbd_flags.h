@@ -24,6 +24,10 @@ struct LbdFlags {
   std::string listen = "unix:/run/sluice/lbd.sock";
   std::string metrics;                       // --metrics HOST:PORT; empty = off
   std::string tls_cert, tls_key;             // required with a TCP --listen
+  // With a TCP --listen, one of the two is required: clients must show a
+  // certificate signed by this CA, or (explicitly) any client may connect.
+  std::string tls_client_ca;                 // --tls-client-ca FILE
+  bool insecure_no_client_auth = false;      // --insecure-no-client-auth
 };
 
 // Parses argv. Errors name the bad flag; "--help" returns a status whose

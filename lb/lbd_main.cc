@@ -27,7 +27,9 @@
 #include "lb/netlink/next_hop.h"
 #include "lb/node/event_hub.h"
 #include "lb/node/node.h"
+#include "lb/pin_dir_lock.h"
 #include "lb/status_macros.h"
+#include "lb/unix_socket_path.h"
 
 namespace sluice::lb {
 namespace {
@@ -53,6 +55,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+std::string DecapPinDir(const LbdFlags& f) { return f.datapath.pin_dir + "-decap"; }
+
 // The largest frame the XDP interfaces can send: encapsulated packets above
 // it are dropped (counted as vip_oversize) instead of silently lost.
 uint32_t MaxFrameLen(const std::vector<std::string>& ifaces) {
@@ -65,26 +69,34 @@ uint32_t MaxFrameLen(const std::vector<std::string>& ifaces) {
   return mtu + 14;
 }
 
+// TLS for a HOST:PORT --listen; with --tls-client-ca, mutual: a client
+// without a certificate signed by that CA fails the handshake.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const LbdFlags& f) {
   if (f.listen.rfind("unix:", 0) == 0) return grpc::InsecureServerCredentials();
   ASSIGN_OR_RETURN(std::string cert, ReadFile(f.tls_cert));
   ASSIGN_OR_RETURN(std::string key, ReadFile(f.tls_key));
   grpc::SslServerCredentialsOptions ssl;
   ssl.pem_key_cert_pairs.push_back({key, cert});
+  if (!f.tls_client_ca.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(f.tls_client_ca));
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(ssl);
 }
 
-// A stale socket of a killed lbd is removed; the directory is made 0755 and
-// the socket 0600 once listening.
-absl::Status PrepareUnixSocket(const std::string& listen) {
-  if (listen.rfind("unix:", 0) != 0) return absl::OkStatus();
-  std::string path = listen.substr(5);
-  std::string dir = path.substr(0, path.rfind('/'));
-  if (!dir.empty() && mkdir(dir.c_str(), 0755) && errno != EEXIST) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("creating ", dir));
+// The pin dirs this lbd will use, locked (see PinDirLock) before anything
+// in them is touched.
+absl::StatusOr<std::vector<std::unique_ptr<PinDirLock>>> LockPinDirs(const LbdFlags& f,
+                                                                     bool lb_role) {
+  std::vector<std::string> dirs;
+  if (lb_role) dirs.push_back(f.datapath.pin_dir);
+  if (!f.decap_ifaces.empty()) dirs.push_back(DecapPinDir(f));
+  std::vector<std::unique_ptr<PinDirLock>> locks;
+  for (const std::string& dir : dirs) {
+    ASSIGN_OR_RETURN(std::unique_ptr<PinDirLock> lock, PinDirLock::Acquire(dir));
+    locks.push_back(std::move(lock));
   }
-  unlink(path.c_str());
-  return absl::OkStatus();
+  return locks;
 }
 
 int Run(int argc, char** argv) {
@@ -110,6 +122,13 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   bool lb_role = !flags->datapath.ifaces.empty() || flags->decap_ifaces.empty();
+  // A second lbd on the same pins or socket stops here, before it touches
+  // the first one's maps, interfaces or socket.
+  auto pin_locks = LockPinDirs(*flags, lb_role);
+  if (!pin_locks.ok()) return fail(pin_locks.status());
+  if (flags->listen.rfind("unix:", 0) == 0) {
+    if (absl::Status s = ClaimUnixSocketPath(flags->listen.substr(5)); !s.ok()) return fail(s);
+  }
   std::unique_ptr<XdpDatapath> datapath;
   std::unique_ptr<LoadBalancer> lb;
   if (lb_role) {
@@ -151,7 +170,7 @@ int Run(int argc, char** argv) {
 
   std::unique_ptr<Decap> decap;
   if (!flags->decap_ifaces.empty()) {
-    auto d = Decap::Attach(flags->decap_ifaces, flags->datapath.pin_dir + "-decap");
+    auto d = Decap::Attach(flags->decap_ifaces, DecapPinDir(*flags));
     if (!d.ok()) return fail(d.status());
     decap = std::move(*d);
   }
@@ -162,13 +181,13 @@ int Run(int argc, char** argv) {
   });
   if (absl::Status s = watcher.Start(); !s.ok()) return fail(s);
 
-  api::LoadBalancerService lb_service(lb.get());
-  api::BlacklistService blacklist_service(lb.get());
+  bool has_xdp_interface = !flags->datapath.ifaces.empty();
+  api::LoadBalancerService lb_service(lb.get(), has_xdp_interface);
+  api::BlacklistService blacklist_service(lb.get(), has_xdp_interface);
   api::StatsService stats_service(datapath.get(), lb.get(), node_datapath.get());
   api::NodeService node_service(node.get(), events.get());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  if (absl::Status s = PrepareUnixSocket(flags->listen); !s.ok()) return fail(s);
   auto creds = Credentials(*flags);
   if (!creds.ok()) return fail(creds.status());
   grpc::ServerBuilder builder;
@@ -180,10 +199,17 @@ int Run(int argc, char** argv) {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) return fail(absl::UnavailableError(absl::StrCat("cannot listen on ", flags->listen)));
   if (flags->listen.rfind("unix:", 0) == 0) chmod(flags->listen.substr(5).c_str(), 0600);
+  if (flags->insecure_no_client_auth) {
+    fprintf(stderr,
+            "lbd: WARNING: --insecure-no-client-auth: any client that reaches %s can change "
+            "the configuration\n",
+            flags->listen.c_str());
+  }
 
   std::unique_ptr<MetricsServer> metrics;
-  if (!flags->metrics.empty() && lb) {
-    auto m = MetricsServer::Start(flags->metrics, datapath.get(), lb.get(), node_datapath.get());
+  if (!flags->metrics.empty()) {
+    auto m = MetricsServer::Start(flags->metrics, {datapath.get(), lb.get(), node_datapath.get(),
+                                                   decap.get()});
     if (!m.ok()) return fail(m.status());
     metrics = std::move(*m);
   }

@@ -265,10 +265,10 @@ NextHopMac LoadBalancer::Resolve(const IpAddress& address) {
   if (!resolver_) return {};
   auto hop = resolver_(address);
   if (!hop.ok()) {
-    fprintf(stderr, "lbd: next hop of %s: %s\n", address.ToString().c_str(),
-            std::string(hop.status().message()).c_str());
+    next_hop_log_.Unresolved(address, hop.status());
     return {};
   }
+  if (hop->resolved) next_hop_log_.Resolved(address);
   return *hop;
 }
 
@@ -385,6 +385,7 @@ void LoadBalancer::RefreshNextHops() {
       if (!s.ok()) fprintf(stderr, "lbd: %s\n", std::string(s.message()).c_str());
     }
   }
+  next_hop_log_.ForgetUnused([&](const IpAddress& a) { return resolved.count(a) > 0; });
 }
 
 // ---- Blacklist ------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "lb/id_allocator.h"
 #include "lb/lb_config.h"
 #include "lb/maglev.h"
+#include "lb/next_hop_log.h"
 #include "lb/ring_allocator.h"
 #include "lb/v4_blacklist_layout.h"
 #include "lb/xdp_datapath.h"
@@ -121,6 +122,7 @@ class LoadBalancer {
   uint64_t v4_prefixes_ = 0;   // IPv4 entries of config_.prefixes
   V4BlacklistLayout v4_layout_;   // what the IPv4 blacklist maps hold
   std::map<uint32_t, NextHopMac> next_hops_;   // by backend id
+  NextHopLog next_hop_log_;
   IdAllocator vip_ids_;
   IdAllocator backend_ids_;
   RingAllocator rings_;

@@ -28,14 +28,22 @@ MetricFamily Family(const char* name, const char* help) {
 
 class DatapathCollector : public prometheus::Collectable {
  public:
-  DatapathCollector(const XdpDatapath* dp, const LoadBalancer* lb, const NodeDatapath* node)
-      : dp_(dp), lb_(lb), node_(node) {}
+  explicit DatapathCollector(const MetricsSources& sources) : sources_(sources) {}
 
   std::vector<MetricFamily> Collect() const override {
-    auto stats = ReadStats(*dp_, lb_->Snapshot());
+    std::vector<MetricFamily> out;
+    if (sources_.xdp && sources_.lb) CollectLoadBalancer(&out);
+    if (sources_.node) CollectNode(&out);
+    if (sources_.decap) CollectDecap(&out);
+    return out;
+  }
+
+ private:
+  void CollectLoadBalancer(std::vector<MetricFamily>* out) const {
+    auto stats = ReadStats(*sources_.xdp, sources_.lb->Snapshot());
     if (!stats.ok()) {
       fprintf(stderr, "lbd: metrics: %s\n", std::string(stats.status().message()).c_str());
-      return {};
+      return;
     }
     MetricFamily vip_p = Family("sluice_vip_packets_total", "Packets forwarded per VIP");
     MetricFamily vip_b = Family("sluice_vip_bytes_total", "Bytes forwarded per VIP");
@@ -64,14 +72,11 @@ class DatapathCollector : public prometheus::Collectable {
     for (const auto& [name, c] : stats->counters) {
       events.metric.push_back(Sample(c.packets, {{"class", name}}));
     }
-    std::vector<MetricFamily> out = {vip_p, vip_b, be_p, be_b, drops, verdicts, events};
-    if (node_) CollectNode(&out);
-    return out;
+    out->insert(out->end(), {vip_p, vip_b, be_p, be_b, drops, verdicts, events});
   }
 
- private:
   void CollectNode(std::vector<MetricFamily>* out) const {
-    auto stats = ReadNodeStats(*node_);
+    auto stats = ReadNodeStats(*sources_.node);
     if (!stats.ok()) {
       fprintf(stderr, "lbd: metrics: %s\n", std::string(stats.status().message()).c_str());
       return;
@@ -96,17 +101,31 @@ class DatapathCollector : public prometheus::Collectable {
     }
   }
 
-  const XdpDatapath* dp_;
-  const LoadBalancer* lb_;
-  const NodeDatapath* node_;
+  void CollectDecap(std::vector<MetricFamily>* out) const {
+    auto counters = sources_.decap->ReadCounters();
+    if (!counters.ok()) {
+      fprintf(stderr, "lbd: metrics: %s\n", std::string(counters.status().message()).c_str());
+      return;
+    }
+    MetricFamily packets = Family("sluice_decap_packets_total",
+                                  "Packets seen by the real server's decapsulation, by outcome");
+    MetricFamily bytes = Family("sluice_decap_bytes_total",
+                                "Bytes seen by the real server's decapsulation, by outcome");
+    for (const auto& [name, c] : *counters) {
+      packets.metric.push_back(Sample(c.packets, {{"class", name}}));
+      bytes.metric.push_back(Sample(c.bytes, {{"class", name}}));
+    }
+    out->push_back(std::move(packets));
+    out->push_back(std::move(bytes));
+  }
+
+  MetricsSources sources_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& address,
-                                                                    const XdpDatapath* datapath,
-                                                                    const LoadBalancer* lb,
-                                                                    const NodeDatapath* node) {
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
+    const std::string& address, const MetricsSources& sources) {
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   // prometheus-cpp reports a bind failure by throwing (civetweb); the
   // project builds without exceptions elsewhere, so catch it right here.
@@ -115,7 +134,7 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::s
   } catch (const std::exception& e) {
     return absl::UnavailableError("metrics: cannot listen on " + address + ": " + e.what());
   }
-  auto collector = std::make_shared<DatapathCollector>(datapath, lb, node);
+  auto collector = std::make_shared<DatapathCollector>(sources);
   server->exposer_->RegisterCollectable(collector);
   server->collectable_ = collector;
   return server;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "lb/decap.h"
 #include "lb/load_balancer.h"
 #include "lb/node/node_datapath.h"
 #include "lb/xdp_datapath.h"
@@ -16,14 +17,20 @@ class Exposer;
 
 namespace sluice::lb {
 
+// What a scrape reads, by role; each may be null (that role does not run).
+// `xdp` and `lb` go together (the load balancer).
+struct MetricsSources {
+  const XdpDatapath* xdp = nullptr;
+  const LoadBalancer* lb = nullptr;
+  const NodeDatapath* node = nullptr;
+  const Decap* decap = nullptr;   // the real-server role (--decap-iface)
+};
+
 class MetricsServer {
  public:
-  // Serves http://ADDRESS/metrics. The datapaths and `lb` outlive the
-  // server; `node` may be null (no node datapath).
+  // Serves http://ADDRESS/metrics. The sources outlive the server.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& address,
-                                                              const XdpDatapath* datapath,
-                                                              const LoadBalancer* lb,
-                                                              const NodeDatapath* node);
+                                                              const MetricsSources& sources);
   ~MetricsServer();
 
  private:

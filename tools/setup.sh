@@ -12,6 +12,7 @@ packages=(
   prometheus-cpp-dev        # lbd --metrics (Prometheus exposition)
   # tests, demo and benchmarks
   iproute2 ethtool curl netcat-openbsd iperf3 python3 nftables iptables
+  openssl                   # netns-tests/lbd_guards.sh: certificates for mutual TLS
   ipset                     # netns-tests/perf: iptables with an ipset, a contender
   procps kmod
 )

@@ -49,7 +49,7 @@ class BlacklistPushTest : public ::testing::Test {
     lb_ = std::move(*l);
     ASSERT_TRUE(lb_->AddToBlacklist({{*lb::ParseIpPrefix("192.0.2.0/24")}, {}}).ok());
 
-    service_ = std::make_unique<BlacklistService>(lb_.get());
+    service_ = std::make_unique<BlacklistService>(lb_.get(), /*has_xdp_interface=*/true);
     grpc::ServerBuilder builder;
     builder.AddListeningPort(absl::StrCat("unix:", socket_), grpc::InsecureServerCredentials());
     builder.RegisterService(service_.get());

@@ -98,13 +98,14 @@ namespace {
 using BlacklistMethod =
     absl::StatusOr<lb::BlacklistCounts> (lb::LoadBalancer::*)(const lb::BlacklistChange&);
 
-grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit,
-                                        BlacklistMethod method,
+// `allowed`: whether this lbd takes blacklist changes (ChangesAllowed).
+grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, const absl::Status& allowed,
+                                        BlacklistEdit edit, BlacklistMethod method,
                                         grpc::CallbackServerContext* ctx,
                                         const v1::BlacklistEntries* req,
                                         v1::BlacklistResponse* resp) {
   auto run = [&]() -> absl::Status {
-    if (!lb) return NoLoadBalancer();
+    RETURN_IF_ERROR(allowed);
     lb::BlacklistChange change;
     RETURN_IF_ERROR(ParseBlacklistEntries(*req, edit, 0, 0, &change));
     ASSIGN_OR_RETURN(lb::BlacklistCounts c, (lb->*method)(change));
@@ -119,15 +120,15 @@ grpc::ServerUnaryReactor* EditBlacklist(lb::LoadBalancer* lb, BlacklistEdit edit
 grpc::ServerUnaryReactor* BlacklistService::AddEntries(grpc::CallbackServerContext* ctx,
                                                        const v1::BlacklistEntries* req,
                                                        v1::BlacklistResponse* resp) {
-  return EditBlacklist(lb_, BlacklistEdit::kAdd, &lb::LoadBalancer::AddToBlacklist, ctx, req,
-                       resp);
+  return EditBlacklist(lb_, ChangesAllowed(), BlacklistEdit::kAdd,
+                       &lb::LoadBalancer::AddToBlacklist, ctx, req, resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::DeleteEntries(grpc::CallbackServerContext* ctx,
                                                           const v1::BlacklistEntries* req,
                                                           v1::BlacklistResponse* resp) {
-  return EditBlacklist(lb_, BlacklistEdit::kDelete, &lb::LoadBalancer::DeleteFromBlacklist, ctx,
-                       req, resp);
+  return EditBlacklist(lb_, ChangesAllowed(), BlacklistEdit::kDelete,
+                       &lb::LoadBalancer::DeleteFromBlacklist, ctx, req, resp);
 }
 
 grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerContext* ctx,
@@ -142,13 +143,13 @@ grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerCont
 
 grpc::ServerReadReactor<v1::BlacklistEntries>* BlacklistService::Push(
     grpc::CallbackServerContext* ctx, v1::BlacklistResponse* resp) {
-  if (!lb_) {
+  if (absl::Status allowed = ChangesAllowed(); !allowed.ok()) {
     class Refuse : public grpc::ServerReadReactor<v1::BlacklistEntries> {
      public:
-      Refuse() { Finish(ToGrpc(NoLoadBalancer())); }
+      explicit Refuse(const absl::Status& why) { Finish(ToGrpc(why)); }
       void OnDone() override { delete this; }
     };
-    return new Refuse();
+    return new Refuse(allowed);
   }
   return new PushReactor(lb_, &push_commits_, ctx, resp);
 }

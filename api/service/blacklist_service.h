@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api/service/commit_worker.h"
+#include "api/service/grpc_status.h"
 #include "lb/load_balancer.h"
 #include "sluice/v1/blacklist.grpc.pb.h"
 
@@ -9,7 +10,10 @@ namespace sluice::api {
 
 class BlacklistService final : public v1::Blacklist::CallbackService {
  public:
-  explicit BlacklistService(lb::LoadBalancer* lb) : lb_(lb) {}
+  // As LoadBalancerService: `lb` may be null; without `has_xdp_interface`
+  // only ListEntries answers.
+  BlacklistService(lb::LoadBalancer* lb, bool has_xdp_interface)
+      : lb_(lb), has_xdp_interface_(has_xdp_interface) {}
 
   grpc::ServerUnaryReactor* AddEntries(grpc::CallbackServerContext* ctx,
                                        const v1::BlacklistEntries* req,
@@ -24,8 +28,13 @@ class BlacklistService final : public v1::Blacklist::CallbackService {
                                                      v1::BlacklistResponse* resp) override;
 
  private:
+  absl::Status ChangesAllowed() const {
+    return LoadBalancerChangesAllowed(lb_ != nullptr, has_xdp_interface_);
+  }
+
   lb::LoadBalancer* lb_;
   CommitWorker push_commits_;   // Push commits off the gRPC callback threads
+  bool has_xdp_interface_;
 };
 
 // Parses the entries of one message, appending to `out`. `offset` is the

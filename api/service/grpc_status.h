@@ -24,4 +24,17 @@ inline absl::Status NoLoadBalancer() {
       "this lbd runs no XDP load balancer (start it with --iface)");
 }
 
+// VIP, backend and blacklist changes need the load balancer and an XDP
+// interface: without --iface its maps reach no packet, and a change that
+// was accepted would do nothing.
+inline absl::Status LoadBalancerChangesAllowed(bool has_load_balancer, bool has_xdp_interface) {
+  if (!has_load_balancer) return NoLoadBalancer();
+  if (!has_xdp_interface) {
+    return absl::FailedPreconditionError(
+        "this lbd has no XDP interface, so the change would reach no packet "
+        "(start it with --iface IF)");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace sluice::api

@@ -21,7 +21,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::AddVip(grpc::CallbackServerContex
                                                       const v1::AddVipRequest* req,
                                                       v1::AddVipResponse*) {
   auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
+    RETURN_IF_ERROR(ChangesAllowed());
     if (!req->has_config()) return absl::InvalidArgumentError("config: required");
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->config().vip(), "config.vip"));
     RETURN_IF_ERROR(CheckNewVip(key, "config.vip"));
@@ -41,7 +41,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::DeleteVip(grpc::CallbackServerCon
                                                          const v1::DeleteVipRequest* req,
                                                          v1::DeleteVipResponse*) {
   auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
+    RETURN_IF_ERROR(ChangesAllowed());
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
     return lb_->DeleteVip(key);
   };
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::AddBackend(grpc::CallbackServerCo
                                                           const v1::AddBackendRequest* req,
                                                           v1::AddBackendResponse*) {
   auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
+    RETURN_IF_ERROR(ChangesAllowed());
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
     ASSIGN_OR_RETURN(lb::IpAddress address,
                      ToNewReal(req->backend().address(), key.address, "backend.address"));
@@ -81,7 +81,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::DeleteBackend(grpc::CallbackServe
                                                              const v1::DeleteBackendRequest* req,
                                                              v1::DeleteBackendResponse*) {
   auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
+    RETURN_IF_ERROR(ChangesAllowed());
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
     ASSIGN_OR_RETURN(lb::IpAddress address, ToAddress(req->address(), "address"));
     return lb_->DeleteBackend(key, address);
@@ -93,7 +93,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::SetBackendWeight(
     grpc::CallbackServerContext* ctx, const v1::SetBackendWeightRequest* req,
     v1::SetBackendWeightResponse*) {
   auto run = [&]() -> absl::Status {
-    if (!lb_) return NoLoadBalancer();
+    RETURN_IF_ERROR(ChangesAllowed());
     ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
     ASSIGN_OR_RETURN(lb::IpAddress address, ToAddress(req->address(), "address"));
     return lb_->SetBackendWeight(key, address, req->weight());

@@ -1,6 +1,7 @@
 // gRPC sluice.v1.LoadBalancer: validates, translates, calls lb::LoadBalancer.
 #pragma once
 
+#include "api/service/grpc_status.h"
 #include "lb/load_balancer.h"
 #include "sluice/v1/load_balancer.grpc.pb.h"
 
@@ -8,9 +9,11 @@ namespace sluice::api {
 
 class LoadBalancerService final : public v1::LoadBalancer::CallbackService {
  public:
-  // `lb` may be null (an lbd without --iface): every call then fails with
-  // FAILED_PRECONDITION.
-  explicit LoadBalancerService(lb::LoadBalancer* lb) : lb_(lb) {}
+  // `lb` may be null (an lbd in the real-server role only): every call then
+  // fails with FAILED_PRECONDITION. Without `has_xdp_interface` (no --iface)
+  // the lists answer and every change fails with FAILED_PRECONDITION.
+  LoadBalancerService(lb::LoadBalancer* lb, bool has_xdp_interface)
+      : lb_(lb), has_xdp_interface_(has_xdp_interface) {}
 
   grpc::ServerUnaryReactor* AddVip(grpc::CallbackServerContext* ctx, const v1::AddVipRequest* req,
                                    v1::AddVipResponse* resp) override;
@@ -34,7 +37,12 @@ class LoadBalancerService final : public v1::LoadBalancer::CallbackService {
                                          v1::ListBackendsResponse* resp) override;
 
  private:
+  absl::Status ChangesAllowed() const {
+    return LoadBalancerChangesAllowed(lb_ != nullptr, has_xdp_interface_);
+  }
+
   lb::LoadBalancer* lb_;
+  bool has_xdp_interface_;
 };
 
 }  // namespace sluice::api

@@ -27,12 +27,11 @@
 namespace sluice::testing {
 namespace {
 
-// Ids of decap_counters that the checks read; they mirror `enum
-// decap_counter` in decap.bpf.c (private to it, like decap_test.cc's copy).
-constexpr uint32_t kDecapSeen = 0;
-constexpr uint32_t kDecapFirstStripped = 1;  // IPIP, IP6IP6, IP4IP6
-constexpr uint32_t kDecapLastStripped = 3;
-constexpr uint32_t kDecapFailed = 5;
+// Ids of decap_counters that the checks read (sluice/shared.h).
+constexpr uint32_t kDecapSeen = SLUICE_DECAP_CTR_SEEN;
+constexpr uint32_t kDecapFirstStripped = SLUICE_DECAP_CTR_IPIP;
+constexpr uint32_t kDecapLastStripped = SLUICE_DECAP_CTR_IP4IP6;
+constexpr uint32_t kDecapFailed = SLUICE_DECAP_CTR_FAILED;
 
 const MacAddr kLbMac("02:00:00:00:00:aa");
 const MacAddr kRealMac("02:00:00:00:02:01");

@@ -38,20 +38,9 @@
  * longer does not parse and passes untouched. */
 #define DECAP_HEADERS_WANTED 256
 
-/* Counter ids of decap_counters. */
-enum decap_counter {
-	DECAP_SEEN = 0,          /* every packet */
-	DECAP_IPIP,              /* IPv4 in IPv4, stripped */
-	DECAP_IP6IP6,            /* IPv6 in IPv6, stripped */
-	DECAP_IP4IP6,            /* IPv4 in IPv6, stripped */
-	DECAP_NOT_OURS,          /* tunnel packet for another address: passed */
-	DECAP_FAILED,            /* could not strip (malformed): dropped */
-	DECAP_COUNTER_MAX,
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, DECAP_COUNTER_MAX);
+	__uint(max_entries, SLUICE_DECAP_CTR_MAX);
 	__type(key, __u32);
 	__type(value, struct sluice_counter);
 } decap_counters SEC(".maps");
@@ -64,6 +53,7 @@ struct {
 	__type(value, __u8);
 } decap_addrs SEC(".maps");
 
+/* id: enum sluice_decap_counter_id */
 static __always_inline void decap_count(__u32 id, __u32 bytes)
 {
 	struct sluice_counter *c = bpf_map_lookup_elem(&decap_counters, &id);
@@ -110,39 +100,39 @@ int sluice_decap(struct __sk_buff *skb)
 	__u32 outer_len, counter;
 	__be16 inner_proto;
 
-	decap_count(DECAP_SEEN, skb->len);
+	decap_count(SLUICE_DECAP_CTR_SEEN, skb->len);
 	if (parse_skb(skb, &pkt) < 0)
 		return TC_ACT_OK;   /* not ours to judge: the stack decides */
 	if (pkt.frag)
 		return TC_ACT_OK;
 
 	if (pkt.flow.family == SLUICE_FAMILY_V4 && pkt.flow.proto == IPPROTO_IPIP) {
-		counter = DECAP_IPIP;
+		counter = SLUICE_DECAP_CTR_IPIP;
 		inner_proto = bpf_htons(ETH_P_IP);
 	} else if (pkt.flow.family == SLUICE_FAMILY_V6 && pkt.flow.proto == IPPROTO_IPV6) {
-		counter = DECAP_IP6IP6;
+		counter = SLUICE_DECAP_CTR_IP6IP6;
 		inner_proto = bpf_htons(ETH_P_IPV6);
 	} else if (pkt.flow.family == SLUICE_FAMILY_V6 && pkt.flow.proto == IPPROTO_IPIP) {
-		counter = DECAP_IP4IP6;
+		counter = SLUICE_DECAP_CTR_IP4IP6;
 		inner_proto = bpf_htons(ETH_P_IP);
 		flags |= BPF_F_ADJ_ROOM_DECAP_L3_IPV4;
 	} else {
 		return TC_ACT_OK;
 	}
 	if (!addressed_to_us(&pkt)) {
-		decap_count(DECAP_NOT_OURS, skb->len);
+		decap_count(SLUICE_DECAP_CTR_NOT_OURS, skb->len);
 		return TC_ACT_OK;
 	}
 
 	outer_len = pkt.l4_off - pkt.l3_off;
 	if (bpf_skb_adjust_room(skb, -(__s32)outer_len, BPF_ADJ_ROOM_MAC, flags)) {
-		decap_count(DECAP_FAILED, skb->len);
+		decap_count(SLUICE_DECAP_CTR_FAILED, skb->len);
 		return TC_ACT_SHOT;
 	}
 	/* The EtherType must name the inner family (IPv4 in IPv6 changes it). */
 	if (bpf_skb_store_bytes(skb, pkt.l3_off - sizeof(__be16), &inner_proto,
 				sizeof(inner_proto), 0)) {
-		decap_count(DECAP_FAILED, skb->len);
+		decap_count(SLUICE_DECAP_CTR_FAILED, skb->len);
 		return TC_ACT_SHOT;
 	}
 	decap_count(counter, skb->len);

@@ -27,16 +27,15 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-// Ids of decap_counters. They mirror `enum decap_counter` in decap.bpf.c,
-// which is private to that file (and absent from its BTF); keep in step.
+// Ids of decap_counters (sluice/shared.h).
 enum DecapCounter : uint32_t {
-  kSeen = 0,
-  kIpip,
-  kIp6ip6,
-  kIp4ip6,
-  kNotOurs,
-  kFailed,
-  kDecapCounterMax,
+  kSeen = SLUICE_DECAP_CTR_SEEN,
+  kIpip = SLUICE_DECAP_CTR_IPIP,
+  kIp6ip6 = SLUICE_DECAP_CTR_IP6IP6,
+  kIp4ip6 = SLUICE_DECAP_CTR_IP4IP6,
+  kNotOurs = SLUICE_DECAP_CTR_NOT_OURS,
+  kFailed = SLUICE_DECAP_CTR_FAILED,
+  kDecapCounterMax = SLUICE_DECAP_CTR_MAX,
 };
 
 const MacAddr kLbMac("02:00:00:00:00:aa");

@@ -227,6 +227,18 @@ enum sluice_node_verdict {
 	SLUICE_NODE_VERDICT_MAX,
 };
 
+/* Counters of the real server's decapsulation program (tc ingress,
+ * datapath/tc/decap.bpf.c; index of its decap_counters map). */
+enum sluice_decap_counter_id {
+	SLUICE_DECAP_CTR_SEEN = 0,     /* every packet */
+	SLUICE_DECAP_CTR_IPIP,         /* IPv4 in IPv4, stripped */
+	SLUICE_DECAP_CTR_IP6IP6,       /* IPv6 in IPv6, stripped */
+	SLUICE_DECAP_CTR_IP4IP6,       /* IPv4 in IPv6, stripped */
+	SLUICE_DECAP_CTR_NOT_OURS,     /* tunnel packet for another address: passed */
+	SLUICE_DECAP_CTR_FAILED,       /* could not strip (malformed): dropped */
+	SLUICE_DECAP_CTR_MAX,
+};
+
 /* skb->mark of the ICMP unreachable the node sends to a workload: the
  * to-endpoint program lets it through unexamined. */
 #define SLUICE_MARK_REJECT 0x5c1ce000u
