@@ -1,6 +1,7 @@
 #include "api/service/node_convert.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include "absl/strings/ascii.h"
@@ -18,6 +19,7 @@ constexpr uint32_t kMaxPort = 65535;
 constexpr uint32_t kMaxWeight = 65535;
 constexpr uint32_t kDefaultWeight = 100;
 constexpr size_t kMaxEndpointName = SLUICE_ENDPOINT_NAME_MAX - 1;  // NUL-terminated in the map
+constexpr size_t kMaxInterfaceName = IFNAMSIZ - 1;
 
 absl::Status Invalid(const std::string& field, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
@@ -32,6 +34,23 @@ absl::StatusOr<lb::IpAddress> ToFamilyAddress(const std::string& text, int famil
                                        family == AF_INET ? "IPv4" : "IPv6", " address"));
   }
   return address;
+}
+
+// The kernel's rule for a device name (dev_valid_name). Checked here because
+// if_nametoindex() reads up to a NUL: "veth1\0junk" would find veth1.
+absl::Status CheckInterfaceName(const std::string& name, const std::string& field) {
+  if (name.empty()) return Invalid(field, "required");
+  bool ok = name.size() <= kMaxInterfaceName && name != "." && name != "..";
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    ok = ok && c != '/' && c != ':' && !absl::ascii_isspace(u) && !absl::ascii_iscntrl(u);
+  }
+  if (!ok) {
+    return Invalid(field, absl::StrCat(lb::QuoteValue(name), " is not an interface name (1 to 15 "
+                                       "bytes, no '/', ':', space or control character, "
+                                       "not '.' or '..')"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<lb::ServiceBackendSpec> ToBackendSpec(const v1::ServiceBackend& backend,
@@ -135,7 +154,7 @@ absl::StatusOr<lb::EndpointSpec> ToEndpointSpec(const v1::Endpoint& endpoint,
   lb::EndpointSpec spec;
   RETURN_IF_ERROR(CheckEndpointName(endpoint.name(), field + ".name"));
   spec.name = endpoint.name();
-  if (endpoint.iface().empty()) return Invalid(field + ".iface", "required");
+  RETURN_IF_ERROR(CheckInterfaceName(endpoint.iface(), field + ".iface"));
   spec.iface = endpoint.iface();
   if (endpoint.ipv4().empty() && endpoint.ipv6().empty()) {
     return Invalid(field, "ipv4 or ipv6 required (or both)");

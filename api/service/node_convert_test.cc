@@ -68,6 +68,29 @@ TEST(EndpointConvert, Errors) {
   EXPECT_EQ(CheckEndpointName("", "name").message(), "name: required");
 }
 
+// What the kernel would never name an interface is refused, not looked up:
+// if_nametoindex() stops at a NUL, so "fz0\0junk" used to attach to fz0 and
+// store the junk (found by the gRPC fuzz, docs/testing-fuzz.md).
+TEST(EndpointConvert, InterfaceNames) {
+  auto with_iface = [](const std::string& iface) {
+    v1::Endpoint e;
+    e.set_name("a");
+    e.set_iface(iface);
+    e.set_ipv4("10.0.0.1");
+    return ToEndpointSpec(e, "endpoint");
+  };
+  EXPECT_TRUE(with_iface("lxc-1_a.b@x").ok());
+  EXPECT_TRUE(with_iface(std::string(15, 'v')).ok());
+  ExpectInvalid(with_iface(std::string("veth1\0junk", 10)),
+                "endpoint.iface: 'veth1\\x00junk' is not an interface name "
+                "(1 to 15 bytes, no '/', ':', space or control character, not '.' or '..')");
+  for (const std::string bad : {std::string(16, 'v'), std::string("veth 1"), std::string("a/b"),
+                                std::string("a:1"), std::string("."), std::string(".."),
+                                std::string("veth1\n"), std::string("v\tx")}) {
+    EXPECT_FALSE(with_iface(bad).ok()) << bad;
+  }
+}
+
 TEST(EndpointConvert, AddressesThatCanNeverWork) {
   ExpectInvalid(Endpoint(R"pb(name: "a" iface: "v" ipv6: "::ffff:10.0.0.1")pb"),
                 "endpoint.ipv6: '::ffff:10.0.0.1' is an IPv4-mapped IPv6 address: "
