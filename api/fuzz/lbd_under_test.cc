@@ -24,6 +24,7 @@ namespace sluice::api::testing {
 namespace {
 
 constexpr char kPinPrefix[] = "sluice-grpc-fuzz-";
+constexpr char kLbIface[] = "fzlb";   // lbd --iface
 constexpr long kBpfFsMagic = 0xcafe4a11;
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 constexpr absl::Duration kStopTimeout = absl::Seconds(5);
@@ -119,12 +120,14 @@ absl::StatusOr<std::unique_ptr<LbdUnderTest>> LbdUnderTest::Start(const std::str
   t->target_ = absl::StrCat("unix:", t->dir_, "/lbd.sock");
   if (unshare(CLONE_NEWNET)) return absl::ErrnoToStatus(errno, "unshare(CLONE_NEWNET)");
   ASSIGN_OR_RETURN(t->peer_holder_, StartNamespaceHolder());
-  for (int i = 0; i < veths; ++i) {
-    std::string host = absl::StrCat("fz", i);
+  // veths endpoints' veths, and one more for lbd's XDP interface (the load
+  // balancer's changes are refused without one).
+  for (int i = 0; i <= veths; ++i) {
+    std::string host = i < veths ? absl::StrCat("fz", i) : std::string(kLbIface);
     RETURN_IF_ERROR(Run(absl::StrCat("ip link add ", host, " type veth peer name ", host,
                                      "p && ip link set ", host, "p netns ", t->peer_holder_,
                                      " && ip link set ", host, " up")));
-    t->veths_.push_back(host);
+    if (i < veths) t->veths_.push_back(host);
   }
   RETURN_IF_ERROR(t->StartLbd(lbd_path));
   return t;
@@ -137,7 +140,8 @@ absl::Status LbdUnderTest::StartLbd(const std::string& lbd_path) {
   std::vector<std::string> args = {
       lbd_path, "--listen", target_, "--pin-dir", pin_dir_, "--max-vips", "16",
       "--max-backends", "64", "--ring-pool-entries", "262148", "--conntrack-entries", "4096",
-      "--max-prefixes", "4096", "--node-conntrack-entries", "4096"};
+      "--max-prefixes", "4096", "--node-conntrack-entries", "4096",
+      "--iface", kLbIface, "--xdp-mode", "generic"};
   lbd_ = fork();
   if (lbd_ < 0) return absl::ErrnoToStatus(errno, "fork");
   if (lbd_ == 0) {
