@@ -51,6 +51,9 @@ PERF_THREADED=${PERF_THREADED:-0}
 PERF_QUICK=0
 PERF_DURATION=${PERF_DURATION:-}
 PERF_WARMUP=${PERF_WARMUP:-0.5}   # seconds of traffic before each point
+# How pktgen sends (docs/pktgen.md): auto = live frames where the kernel
+# allows them, else AF_PACKET; live or afpacket to force one.
+PERF_PKTGEN_MODE=${PERF_PKTGEN_MODE:-auto}
 # kernel.bpf_stats_enabled during the run: per-program ns/run, but it times
 # every BPF program run with two clock reads, ~100 ns each in this VM
 # (pvclock): a contender running more programs pays more. Scripts comparing
@@ -89,7 +92,7 @@ perf_init() {
   PERF_OLD_BPF_STATS=$(cat /proc/sys/kernel/bpf_stats_enabled)
   echo "$PERF_BPF_STATS" >/proc/sys/kernel/bpf_stats_enabled
   trap 'perf_exit' EXIT
-  nt_log "duration ${PERF_DURATION}s per point; pktgen on CPU $PERF_GEN_CPU; threaded NAPI: $PERF_THREADED; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  nt_log "duration ${PERF_DURATION}s per point; pktgen --mode $PERF_PKTGEN_MODE on CPU $PERF_GEN_CPU; threaded NAPI: $PERF_THREADED; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # Restores bpf_stats, then the harness's EXIT trap (teardown).
@@ -226,13 +229,14 @@ perf_point() {
   local c0 c1 cpu0 cpu1 p0="0 0" p1="0 0" out secs tx gcpu
   # Warm-up, not measured: the first packets of every flow make entries
   # (connection tables, neighbours) and fill page pools.
-  out=$(nt_exec gen "$PKTGEN" --iface eth0 --cpu "$PERF_GEN_CPU" --duration "$PERF_WARMUP" "$@" 2>&1) ||
+  out=$(nt_exec gen "$PKTGEN" --iface eth0 --mode "$PERF_PKTGEN_MODE" --cpu "$PERF_GEN_CPU" \
+    --duration "$PERF_WARMUP" "$@" 2>&1) ||
     nt_fail "pktgen (warm-up) failed: $out"
   c0=$("$counter")
   cpu0=$(perf_cpu_ns)
   [[ $prog == - ]] || p0=$(perf_prog_stats "$prog")
-  out=$(nt_exec gen python3 -c "$_PERF_RUSAGE_PY" "$PKTGEN" --iface eth0 --cpu "$PERF_GEN_CPU" \
-    --duration "$PERF_DURATION" "$@" 2>&1) || nt_fail "pktgen failed: $out"
+  out=$(nt_exec gen python3 -c "$_PERF_RUSAGE_PY" "$PKTGEN" --iface eth0 --mode "$PERF_PKTGEN_MODE" \
+    --cpu "$PERF_GEN_CPU" --duration "$PERF_DURATION" "$@" 2>&1) || nt_fail "pktgen failed: $out"
   cpu1=$(perf_cpu_ns)
   c1=$("$counter")
   [[ $prog == - ]] || p1=$(perf_prog_stats "$prog")
