@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "lb/load_balancer.h"
 #include "lb/testing/crash_injection.h"
+#include "lb/testing/test_load_balancer.h"
 
 namespace sluice::lb {
 namespace {
@@ -48,27 +49,12 @@ class LoadBalancerCrashRestoreTest : public ::testing::Test {
 
   // Opens (restoring from the pins, as lbd does at start).
   absl::Status Open() {
-    XdpDatapathOptions o;
-    o.pin_dir = pin_dir_;
-    o.max_vips = 8;
-    o.max_backends = 32;
-    o.ring_pool_entries = 4 * 4099;
-    o.conntrack_entries = 1024;
-    o.max_prefixes = 4096;
-    o.max_arp_entries = 16;
-    auto dp = XdpDatapath::Open(o);
-    if (!dp.ok()) return dp.status();
-    datapath_ = std::move(*dp);
-    auto grace = GracePeriod::Create();
-    if (!grace.ok()) return grace.status();
-    LoadBalancerOptions lo;
-    lo.default_ring_size = 4099;
-    lo.encap_src_v4 = Prefix("172.16.0.0/16");
-    lo.encap_src_v6 = Prefix("fd00::/96");
-    auto lb = LoadBalancer::Create(datapath_.get(), std::move(*grace), lo,
-                                   [](const IpAddress&) { return NextHopMac{}; });
-    if (!lb.ok()) return lb.status();
-    lb_ = std::move(*lb);
+    auto t = sluice::lb::testing::OpenTestLoadBalancer(
+        sluice::lb::testing::SmallDatapathOptions(pin_dir_),
+        [](const IpAddress&) { return NextHopMac{}; }, /*default_ring_size=*/4099);
+    if (!t.ok()) return t.status();
+    datapath_ = std::move(t->datapath);
+    lb_ = std::move(t->lb);
     return absl::OkStatus();
   }
   void Close() {

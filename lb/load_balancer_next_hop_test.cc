@@ -21,26 +21,11 @@ class LoadBalancerNextHopTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
     pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-nexthop-test-", getpid());
-    XdpDatapathOptions o;
-    o.pin_dir = pin_dir_;
-    o.max_vips = 4;
-    o.max_backends = 8;
-    o.ring_pool_entries = 4 * 65537;
-    o.conntrack_entries = 1024;
-    o.max_prefixes = 16;
-    o.max_arp_entries = 16;
-    auto dp = XdpDatapath::Open(o);
-    ASSERT_TRUE(dp.ok()) << dp.status();
-    datapath_ = std::move(*dp);
-    auto grace = GracePeriod::Create();
-    ASSERT_TRUE(grace.ok()) << grace.status();
-    LoadBalancerOptions lo;
-    lo.encap_src_v4 = *ParseIpPrefix("172.16.0.0/16");
-    lo.encap_src_v6 = *ParseIpPrefix("fd00::/96");
-    auto lb = LoadBalancer::Create(datapath_.get(), std::move(*grace), lo,
-                                   [this](const IpAddress&) { return next_hop_; });
-    ASSERT_TRUE(lb.ok()) << lb.status();
-    lb_ = std::move(*lb);
+    auto t = testing::OpenTestLoadBalancer(testing::SmallDatapathOptions(pin_dir_),
+                                           [this](const IpAddress&) { return next_hop_; });
+    ASSERT_TRUE(t.ok()) << t.status();
+    datapath_ = std::move(t->datapath);
+    lb_ = std::move(t->lb);
   }
 
   void TearDown() override {

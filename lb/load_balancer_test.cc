@@ -17,6 +17,7 @@
 #include "datapath/testing/prog_test_run.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lb/testing/test_load_balancer.h"
 
 namespace sluice::lb {
 namespace {
@@ -50,26 +51,12 @@ class LoadBalancerTest : public ::testing::Test {
   }
 
   void Open() {
-    XdpDatapathOptions o;
-    o.pin_dir = pin_dir_;
-    o.max_vips = 16;
-    o.max_backends = 64;
-    o.ring_pool_entries = 8 * 65537;
-    o.conntrack_entries = 4096;
+    XdpDatapathOptions o = testing::SmallDatapathOptions(pin_dir_);
     o.max_prefixes = max_prefixes_;
-    o.max_arp_entries = 64;
-    auto dp = XdpDatapath::Open(o);
-    ASSERT_TRUE(dp.ok()) << dp.status();
-    datapath_ = std::move(*dp);
-    auto grace = GracePeriod::Create();
-    ASSERT_TRUE(grace.ok()) << grace.status();
-    LoadBalancerOptions lo;
-    lo.encap_src_v4 = *ParseIpPrefix("172.16.0.0/16");
-    lo.encap_src_v6 = *ParseIpPrefix("fd00::/96");
-    auto lb = LoadBalancer::Create(datapath_.get(), std::move(*grace), lo,
-                                   [](const IpAddress&) { return kRouterMac; });
-    ASSERT_TRUE(lb.ok()) << lb.status();
-    lb_ = std::move(*lb);
+    auto t = testing::OpenTestLoadBalancer(o, [](const IpAddress&) { return kRouterMac; });
+    ASSERT_TRUE(t.ok()) << t.status();
+    datapath_ = std::move(t->datapath);
+    lb_ = std::move(t->lb);
   }
 
   void Reopen() {
@@ -273,6 +260,26 @@ TEST_F(LoadBalancerTest, AFullRingPoolStillLetsEveryVipChange) {
     ASSERT_TRUE(lb_->SetBackendWeight(vip, Ip("10.1.0.1"), 0).ok()) << vip.ToString();
   }
   EXPECT_EQ(BackendOf(TcpPacket("192.0.2.1", "10.0.0.10", 5, vips.back().port)), "10.1.0.2");
+}
+
+// The pinned maps keep the sizes they were made with: a restart with other
+// sizing flags cannot reuse them, and must say which map, which flag and
+// what to do, and leave the pins alone.
+TEST_F(LoadBalancerTest, RestartWithOtherSizesNamesTheMapAndTheFlag) {
+  ASSERT_TRUE(lb_->AddVip(Vip("10.0.0.10", 80), HashMode::kFiveTuple, 251).ok());
+  lb_.reset();
+  datapath_.reset();
+  XdpDatapathOptions o = testing::SmallDatapathOptions(pin_dir_);
+  o.max_vips = 32;   // Open() made them for 16
+  auto dp = XdpDatapath::Open(o);
+  ASSERT_FALSE(dp.ok());
+  EXPECT_EQ(dp.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::string why(dp.status().message());
+  EXPECT_THAT(why, ::testing::HasSubstr("map vips_gen0 pinned at " + pin_dir_));
+  EXPECT_THAT(why, ::testing::HasSubstr("holds 32 entries but this lbd sizes it 64 (--max-vips)"));
+  EXPECT_THAT(why, ::testing::HasSubstr("or remove " + pin_dir_ + " to start empty"));
+  Open();   // the old sizes still restore everything
+  EXPECT_EQ(lb_->ListVips().size(), 1u);
 }
 
 TEST_F(LoadBalancerTest, RestartRestoresConfigurationFromPinnedMaps) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/service/blacklist_service.h"
 #include "gtest/gtest.h"
+#include "lb/testing/test_load_balancer.h"
 
 extern char** environ;
 
@@ -27,26 +28,11 @@ class BlacklistPushTest : public ::testing::Test {
     if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
     pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-push-test-", getpid());
     socket_ = absl::StrCat("/tmp/sluice-push-test-", getpid(), ".sock");
-    lb::XdpDatapathOptions o;
-    o.pin_dir = pin_dir_;
-    o.max_vips = 4;
-    o.max_backends = 8;
-    o.ring_pool_entries = 2 * 4099;
-    o.conntrack_entries = 1024;
-    o.max_prefixes = 4096;
-    o.max_arp_entries = 16;
-    auto dp = lb::XdpDatapath::Open(o);
-    ASSERT_TRUE(dp.ok()) << dp.status();
-    datapath_ = std::move(*dp);
-    auto grace = lb::GracePeriod::Create();
-    ASSERT_TRUE(grace.ok()) << grace.status();
-    lb::LoadBalancerOptions lo;
-    lo.default_ring_size = 4099;
-    lo.encap_src_v4 = *lb::ParseIpPrefix("172.16.0.0/16");
-    lo.encap_src_v6 = *lb::ParseIpPrefix("fd00::/96");
-    auto l = lb::LoadBalancer::Create(datapath_.get(), std::move(*grace), lo, nullptr);
-    ASSERT_TRUE(l.ok()) << l.status();
-    lb_ = std::move(*l);
+    auto t = lb::testing::OpenTestLoadBalancer(lb::testing::SmallDatapathOptions(pin_dir_),
+                                               nullptr);
+    ASSERT_TRUE(t.ok()) << t.status();
+    datapath_ = std::move(t->datapath);
+    lb_ = std::move(t->lb);
     ASSERT_TRUE(lb_->AddToBlacklist({{*lb::ParseIpPrefix("192.0.2.0/24")}, {}}).ok());
 
     service_ = std::make_unique<BlacklistService>(lb_.get(), /*has_xdp_interface=*/true);
