@@ -248,7 +248,9 @@ class NodeCrashRestoreTest : public ::testing::Test {
     out << "maps: endpoints " << Keys(datapath_->endpoints_fd(), sizeof(uint32_t)).size()
         << " services " << Keys(datapath_->services_fd(), sizeof(sluice_vip_key)).size()
         << " tables " << Keys(datapath_->svc_rings_fd(), sizeof(uint32_t)).size()
-        << " live backends " << live_backends << " rule specs "
+        << " live backends " << live_backends << " members "
+        << Keys(datapath_->svc_members_fd(), sizeof(sluice_svc_member_key)).size()
+        << " rule specs "
         << Keys(datapath_->policy_rule_specs_fd(), sizeof(uint32_t)).size() << " trie entries "
         << Keys(datapath_->policy_fd(), sizeof(sluice_policy_key)).size() << "\n";
   }
