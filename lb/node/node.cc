@@ -242,12 +242,30 @@ absl::StatusOr<uint32_t> Node::WriteRing(const Service& svc) {
   sluice_svc_ring ring;
   std::copy(table.begin(), table.end(), ring.backend);
   ASSIGN_OR_RETURN(uint32_t ring_id, ring_ids_.Allocate());
+  // Its members first: restore reads the set and weights of the table in use.
+  for (const ServiceBackend& b : svc.backends) {
+    sluice_svc_member_key key{ring_id, b.id};
+    int err = bpf_map_update_elem(datapath_->svc_members_fd(), &key, &b.spec.weight, BPF_ANY);
+    if (err) {
+      DeleteRing(ring_id, svc.backends);
+      return BpfStatus(err, absl::StrCat("writing the members of ", svc.key.ToString()));
+    }
+  }
   int err = bpf_map_update_elem(datapath_->svc_rings_fd(), &ring_id, &ring, BPF_ANY);
   if (err) {
-    ring_ids_.Free(ring_id);
+    DeleteRing(ring_id, svc.backends);
     return BpfStatus(err, absl::StrCat("writing the Maglev table of ", svc.key.ToString()));
   }
   return ring_id;
+}
+
+void Node::DeleteRing(uint32_t ring_id, const std::vector<ServiceBackend>& members) {
+  bpf_map_delete_elem(datapath_->svc_rings_fd(), &ring_id);
+  for (const ServiceBackend& b : members) {
+    sluice_svc_member_key key{ring_id, b.id};
+    bpf_map_delete_elem(datapath_->svc_members_fd(), &key);
+  }
+  ring_ids_.Free(ring_id);
 }
 
 absl::Status Node::AddService(const ServiceSpec& spec) {
@@ -282,10 +300,12 @@ absl::Status Node::AddService(const ServiceSpec& spec) {
       if (!id.ok()) return undo(id.status());
       backend.id = *id;
     }
-    // COMMITTED once the service points at a table naming it (restore).
-    uint8_t flags = SLUICE_BACKEND_LIVE | (it != old_ids.end() ? SLUICE_BACKEND_COMMITTED : 0);
+    // A member once the service points at a table whose members name it
+    // (svc_members; restore).
     if (it == old_ids.end()) fresh.push_back(backend);
-    if (absl::Status s = WriteServiceBackend(next, backend, flags); !s.ok()) return undo(s);
+    if (absl::Status s = WriteServiceBackend(next, backend, SLUICE_BACKEND_LIVE); !s.ok()) {
+      return undo(s);
+    }
     next.backends.push_back(backend);
   }
   absl::StatusOr<uint32_t> ring_id = WriteRing(next);
@@ -297,18 +317,13 @@ absl::Status Node::AddService(const ServiceSpec& spec) {
   sluice_service value{next.svc_id, next.ring_id};
   int err = bpf_map_update_elem(datapath_->services_fd(), &key, &value, BPF_ANY);
   if (err) {
-    bpf_map_delete_elem(datapath_->svc_rings_fd(), &next.ring_id);
-    ring_ids_.Free(next.ring_id);
+    DeleteRing(next.ring_id, next.backends);
     return undo(BpfStatus(err, absl::StrCat("writing service ", spec.key.ToString())));
-  }
-  for (const ServiceBackend& b : fresh) {
-    WriteServiceBackend(next, b, SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED).IgnoreError();
   }
   if (existing != services_.end()) {
     // No packet reads the old table or the removed backends after this.
     RETURN_IF_ERROR(grace_.Wait());
-    bpf_map_delete_elem(datapath_->svc_rings_fd(), &existing->second.ring_id);
-    ring_ids_.Free(existing->second.ring_id);
+    DeleteRing(existing->second.ring_id, existing->second.backends);
     std::set<uint32_t> kept;
     for (const ServiceBackend& b : next.backends) kept.insert(b.id);
     for (const ServiceBackend& b : existing->second.backends) {
@@ -329,8 +344,7 @@ absl::Status Node::DeleteService(const VipKey& key) {
   RETURN_IF_ERROR(BpfStatus(bpf_map_delete_elem(datapath_->services_fd(), &bpf_key),
                             absl::StrCat("deleting service ", key.ToString())));
   RETURN_IF_ERROR(grace_.Wait());
-  bpf_map_delete_elem(datapath_->svc_rings_fd(), &it->second.ring_id);
-  ring_ids_.Free(it->second.ring_id);
+  DeleteRing(it->second.ring_id, it->second.backends);
   for (const ServiceBackend& b : it->second.backends) ClearServiceBackend(b.id);
   service_ids_.Free(it->second.svc_id);
   services_.erase(it);

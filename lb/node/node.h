@@ -129,7 +129,10 @@ class Node {
   // packet uses the old policies, then removes them.
   absl::Status SwitchPolicy(Endpoint& ep, std::optional<InstalledPolicy> next[2]);
 
+  // Writes the service's table and its members (svc_members) under a fresh
+  // ring id, not yet referenced by the service.
   absl::StatusOr<uint32_t> WriteRing(const Service& svc);
+  void DeleteRing(uint32_t ring_id, const std::vector<ServiceBackend>& members);
   absl::Status WriteServiceBackend(const Service& svc, const ServiceBackend& b, uint8_t flags);
   void ClearServiceBackend(uint32_t id);
 

@@ -40,6 +40,9 @@ absl::Status PrepareMaps(::endpoint* skel, const NodeDatapathOptions& o) {
       // Each service's table, plus its replacement while a change commits.
       {skel->maps.svc_rings, 2 * o.max_services},
       {skel->maps.svc_backends, o.max_service_backends},
+      // A backend is a member of its table and, while a change commits, of
+      // the replacement.
+      {skel->maps.svc_members, 2 * o.max_service_backends},
       {skel->maps.conntrack, o.conntrack_entries, "--node-conntrack-entries"},
       {skel->maps.policy, o.max_policy_prefixes},
       {skel->maps.rule_specs, o.max_policy_rules},
@@ -90,6 +93,7 @@ int NodeDatapath::endpoints_fd() const { return bpf_map__fd(skel_->maps.endpoint
 int NodeDatapath::services_fd() const { return bpf_map__fd(skel_->maps.services); }
 int NodeDatapath::svc_rings_fd() const { return bpf_map__fd(skel_->maps.svc_rings); }
 int NodeDatapath::svc_backends_fd() const { return bpf_map__fd(skel_->maps.svc_backends); }
+int NodeDatapath::svc_members_fd() const { return bpf_map__fd(skel_->maps.svc_members); }
 int NodeDatapath::conntrack_fd() const { return bpf_map__fd(skel_->maps.conntrack); }
 int NodeDatapath::policy_fd() const { return bpf_map__fd(skel_->maps.policy); }
 int NodeDatapath::policy_rule_specs_fd() const { return bpf_map__fd(skel_->maps.rule_specs); }

@@ -44,6 +44,7 @@ class NodeDatapath {
   int services_fd() const;
   int svc_rings_fd() const;
   int svc_backends_fd() const;
+  int svc_members_fd() const;
   int conntrack_fd() const;
   int policy_fd() const;
   int policy_rule_specs_fd() const;

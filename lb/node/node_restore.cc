@@ -133,9 +133,13 @@ absl::Status Node::PurgeUnreferencedPolicy() {
   return absl::OkStatus();
 }
 
+// A service's backends are the members of the table it points at
+// (svc_members, written before the switch with the weights of that commit),
+// so a change interrupted anywhere restores its whole old or whole new set;
+// what no table in use names is a leftover and goes.
 absl::Status Node::RestoreServices() {
   std::map<uint32_t, Service*> by_id;
-  std::set<uint32_t> rings_in_use;
+  std::map<uint32_t, uint32_t> svc_of_ring;   // tables in use
   for (const sluice_vip_key& key : Keys<sluice_vip_key>(datapath_->services_fd())) {
     sluice_service v;
     if (bpf_map_lookup_elem(datapath_->services_fd(), &key, &v)) continue;
@@ -145,35 +149,40 @@ absl::Status Node::RestoreServices() {
     svc.ring_id = v.ring_id;
     service_ids_.Reserve(v.svc_id);
     ring_ids_.Reserve(v.ring_id);
-    rings_in_use.insert(v.ring_id);
+    svc_of_ring[v.ring_id] = v.svc_id;
     by_id[v.svc_id] = &svc;
   }
   for (uint32_t ring_id : Keys<uint32_t>(datapath_->svc_rings_fd())) {
-    if (!rings_in_use.count(ring_id)) bpf_map_delete_elem(datapath_->svc_rings_fd(), &ring_id);
+    if (!svc_of_ring.count(ring_id)) bpf_map_delete_elem(datapath_->svc_rings_fd(), &ring_id);
+  }
+  // Weight by backend id, and the service whose table in use names it.
+  std::map<uint32_t, std::pair<uint32_t, uint32_t>> members;
+  for (const sluice_svc_member_key& key :
+       Keys<sluice_svc_member_key>(datapath_->svc_members_fd())) {
+    uint32_t weight = 0;
+    auto ring = svc_of_ring.find(key.ring_id);
+    if (ring == svc_of_ring.end() ||
+        bpf_map_lookup_elem(datapath_->svc_members_fd(), &key, &weight)) {
+      bpf_map_delete_elem(datapath_->svc_members_fd(), &key);
+      continue;
+    }
+    members[key.backend_id] = {ring->second, weight};
   }
   for (uint32_t id = 0; id < datapath_->options().max_service_backends; ++id) {
     sluice_svc_backend v;
     if (bpf_map_lookup_elem(datapath_->svc_backends_fd(), &id, &v)) continue;
     if (!(v.flags & SLUICE_BACKEND_LIVE)) continue;
-    auto it = by_id.find(v.svc_id);
-    Service* svc = it == by_id.end() ? nullptr : it->second;
-    bool committed = v.flags & SLUICE_BACKEND_COMMITTED;
-    if (svc && !committed) {
-      // Written by a change interrupted before or after its switch: it
-      // belongs to the service only if the table in use names it.
-      sluice_svc_ring ring;
-      committed = bpf_map_lookup_elem(datapath_->svc_rings_fd(), &svc->ring_id, &ring) == 0 &&
-                  std::count(std::begin(ring.backend), std::end(ring.backend), id) > 0;
-    }
-    if (!svc || !committed) {
+    auto member = members.find(id);
+    if (member == members.end() || member->second.first != v.svc_id) {
       sluice_svc_backend empty{};
       bpf_map_update_elem(datapath_->svc_backends_fd(), &id, &empty, BPF_ANY);
       continue;
     }
+    Service* svc = by_id[v.svc_id];
     ServiceBackendSpec spec;
     spec.address = IpAddress::FromWords(v.family == SLUICE_FAMILY_V4 ? AF_INET : AF_INET6, v.addr);
     spec.port = ntohs(v.port);
-    spec.weight = v.weight;
+    spec.weight = member->second.second;
     svc->backends.push_back({spec, id});
     backend_ids_.Reserve(id);
   }

@@ -296,9 +296,18 @@ struct sluice_svc_backend {
 	__be32 addr[4];
 	__be16 port;
 	__u8 family;
-	__u8 flags;                /* SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED */
+	__u8 flags;                /* SLUICE_BACKEND_LIVE */
 	__u32 svc_id;
-	__u32 weight;
+	__u32 weight;              /* as last written; lbd restores from svc_members */
+};
+
+/* The members of one Maglev table and their weights (svc_members, for lbd
+ * only): written with the table, so the table a service points at names
+ * its whole backend set, drained backends included, and a restarted lbd
+ * restores exactly the set of the last switch. */
+struct sluice_svc_member_key {
+	__u32 ring_id;
+	__u32 backend_id;
 };
 
 /* Connection table. Keys are flows as on the wire; kind tells the service

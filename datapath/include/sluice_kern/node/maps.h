@@ -52,6 +52,16 @@ struct {
 	__type(value, struct sluice_svc_backend);
 } svc_backends SEC(".maps");
 
+/* Members of each table with their weights (struct sluice_svc_member_key
+ * -> weight), for lbd only (restore). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sluice_svc_member_key);
+	__type(value, __u32);
+} svc_members SEC(".maps");
+
 /* One LRU list per CPU: no lock shared by the CPUs on insert. lbd deletes
  * idle entries; LRU eviction is only the last resort when it is full. */
 struct {
