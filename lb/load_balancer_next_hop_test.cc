@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "lb/load_balancer.h"
+#include "lb/testing/test_load_balancer.h"
 
 namespace sluice::lb {
 namespace {

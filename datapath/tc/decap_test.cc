@@ -265,5 +265,31 @@ TEST_F(DecapTest, NonTunnelTrafficPassesUnchanged) {
   }
 }
 
+// The outer IPv6 payload length bounds the extension chain: a "tunnel" whose
+// chain runs past it (into the frame's trailing bytes) is malformed, not
+// ours to strip. The fuzz test found decap stripping such frames.
+TEST_F(DecapTest, Ipv6ChainPastThePayloadLengthIsNotStripped) {
+  PacketBuilder ip6ip6 = FromLb();
+  ip6ip6.Ipv6(kLb6, kReal6).IpLength(0).DestOpts();
+  PacketBuilder ip4ip6 = FromLb();
+  ip4ip6.Ipv6(kLb6, kReal6).IpLength(4).DestOpts();  // ends inside the header
+  struct Case {
+    std::string name;
+    Bytes in;
+  };
+  const Case cases[] = {
+      {"IP6IP6, payload length 0", ClientPacket(ip6ip6, true).Build()},
+      {"IPv4 in IPv6, payload length 4", ClientPacket(ip4ip6, false).Build()},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    DecapRun r = Run(c.in);
+    EXPECT_EQ(r.verdict, static_cast<uint32_t>(TC_ACT_OK));
+    EXPECT_EQ(r.out, c.in);
+    EXPECT_EQ(Moved(r), std::vector<uint32_t>{});
+    EXPECT_EQ(r.moved[kSeen], 1u);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -498,5 +498,40 @@ TEST_F(LbXdpParseTest, BadHeaderFieldsAreDroppedWithTheirReason) {
   }
 }
 
+// The IPv6 payload length bounds the extension chain, not the frame: bytes
+// after the packet (Ethernet padding, junk) are no extension header. Before
+// parse_ipv6 checked it, the first frame passed as "no upper layer" and the
+// second was dropped for its UDP header, not for its chain.
+TEST_F(LbXdpParseTest, Ipv6ExtensionChainPastThePayloadLengthIsMalformedL3) {
+  struct Case {
+    std::string name;
+    Bytes frame;
+  };
+  const Case cases[] = {
+      {"payload length ends inside the second extension header",
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .IpLength(12)
+           .HopByHop()
+           .DestOpts()
+           .Payload("trailing")
+           .Build()},
+      {"payload length 0, chain and UDP all after it",
+       EthTo()
+           .Ipv6(kClient6, kServer6)
+           .IpLength(0)
+           .DestOpts()
+           .Udp(40000, 53)
+           .Build()},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    XdpRun r = Run(c.frame);
+    EXPECT_EQ(r.verdict, XDP_DROP);
+    EXPECT_EQ(DropReasons(r.delta), "malformed_l3");
+    EXPECT_EQ(Moved(r.delta), "rx") << "a malformed packet was classified";
+  }
+}
+
 }  // namespace
 }  // namespace sluice::testing

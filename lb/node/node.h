@@ -111,6 +111,8 @@ class Node {
   absl::Status Restore();
   absl::Status RestoreEndpoints();
   absl::Status RestoreServices();
+  absl::Status AdoptMembersOfOldPins(const std::map<uint32_t, Service*>& by_id,
+                                     std::map<uint32_t, std::pair<uint32_t, uint32_t>>& members);
   // Rule specs (with their rule ids) by (policy id, direction).
   using RulesByPolicy = std::map<std::pair<uint32_t, uint8_t>,
                                  std::vector<std::pair<sluice_policy_rule_spec, uint32_t>>>;

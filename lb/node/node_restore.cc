@@ -137,6 +137,27 @@ absl::Status Node::PurgeUnreferencedPolicy() {
 // (svc_members, written before the switch with the weights of that commit),
 // so a change interrupted anywhere restores its whole old or whole new set;
 // what no table in use names is a leftover and goes.
+// Pins of an lbd from before svc_members have services but no members: every
+// live backend record of a service in use is a member, with the weight it
+// records (that lbd's rule, without the crash cases it could not decide).
+// They are written to svc_members so the next restart reads them there.
+absl::Status Node::AdoptMembersOfOldPins(
+    const std::map<uint32_t, Service*>& by_id,
+    std::map<uint32_t, std::pair<uint32_t, uint32_t>>& members) {
+  for (uint32_t id = 0; id < datapath_->options().max_service_backends; ++id) {
+    sluice_svc_backend v;
+    if (bpf_map_lookup_elem(datapath_->svc_backends_fd(), &id, &v)) continue;
+    auto svc = by_id.find(v.svc_id);
+    if (!(v.flags & SLUICE_BACKEND_LIVE) || svc == by_id.end()) continue;
+    sluice_svc_member_key key{svc->second->ring_id, id};
+    RETURN_IF_ERROR(BpfStatus(
+        bpf_map_update_elem(datapath_->svc_members_fd(), &key, &v.weight, BPF_ANY),
+        "recording the members of a service restored from older pins"));
+    members[id] = {v.svc_id, v.weight};
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Node::RestoreServices() {
   std::map<uint32_t, Service*> by_id;
   std::map<uint32_t, uint32_t> svc_of_ring;   // tables in use
@@ -168,6 +189,7 @@ absl::Status Node::RestoreServices() {
     }
     members[key.backend_id] = {ring->second, weight};
   }
+  if (members.empty() && !by_id.empty()) RETURN_IF_ERROR(AdoptMembersOfOldPins(by_id, members));
   for (uint32_t id = 0; id < datapath_->options().max_service_backends; ++id) {
     sluice_svc_backend v;
     if (bpf_map_lookup_elem(datapath_->svc_backends_fd(), &id, &v)) continue;

@@ -323,6 +323,30 @@ TEST_F(NodeTest, RestartRestoresEndpointsPoliciesAndServices) {
   EXPECT_EQ(0u, CountKeys(datapath_->policy_fd(), sizeof(sluice_policy_key)));
 }
 
+// Pins left by an lbd from before svc_members (the members of each service
+// table) have none: the restart takes every live backend of a service in use
+// with its recorded weight, and records the members for the next restart.
+TEST_F(NodeTest, RestartOverPinsWithoutServiceMembersKeepsTheBackends) {
+  ASSERT_TRUE(node_->AddService({Svc("10.96.0.10", 80),
+                                 {{Ip("10.0.2.3"), 8080, 100}, {Ip("10.0.2.4"), 8081, 0}}})
+                  .ok());
+  node_.reset();
+  const int members = datapath_->svc_members_fd();
+  sluice_svc_member_key key;
+  while (bpf_map_get_next_key(members, nullptr, &key) == 0) {
+    ASSERT_EQ(0, bpf_map_delete_elem(members, &key));
+  }
+  for (int restart = 0; restart < 2; ++restart) {
+    Reopen();
+    auto services = node_->ListServices();
+    ASSERT_EQ(1u, services.size()) << "restart " << restart;
+    ASSERT_EQ(2u, services[0].backends.size()) << "restart " << restart;
+    EXPECT_EQ(100u, services[0].backends[0].weight);
+    EXPECT_EQ(0u, services[0].backends[1].weight);
+  }
+  EXPECT_EQ(2u, CountKeys(datapath_->svc_members_fd(), sizeof(sluice_svc_member_key)));
+}
+
 TEST_F(NodeTest, SweepExpiresConnectionsByState) {
   const uint64_t now = 1000000 * kSecond;
   ConntrackTimeouts t;

@@ -150,8 +150,10 @@ static __always_inline int parse_ipv4(struct cursor *c, struct sluice_pkt *p)
 }
 
 /* Returns: the upper-layer protocol after skipping up to SLUICE_IPV6_EXT_MAX
- * extension headers, or -SLUICE_DROP_MALFORMED_L3. A chain longer than that
- * is reported as protocol IPPROTO_NONE (passed, never treated as L4). */
+ * extension headers, or -SLUICE_DROP_MALFORMED_L3 when the header is
+ * truncated, claims more bytes than the frame holds, or its extension chain
+ * runs past its payload length. A chain longer than SLUICE_IPV6_EXT_MAX is
+ * reported as protocol IPPROTO_NONE (passed, never treated as L4). */
 static __always_inline int parse_ipv6(struct cursor *c, struct sluice_pkt *p)
 {
 	struct ipv6hdr *ip6h = c->pos;
@@ -213,6 +215,11 @@ static __always_inline int parse_ipv6(struct cursor *c, struct sluice_pkt *p)
 		next = IPPROTO_NONE;
 done:
 	if (c->pos > c->end)
+		return -SLUICE_DROP_MALFORMED_L3;
+	/* The chain (so the L4 header's start) lies inside the packet the
+	 * payload length gives, not merely inside the frame: bytes after the
+	 * packet (Ethernet padding, junk) are no extension header. */
+	if ((__u32)(c->pos - (void *)ip6h) > ip_len)
 		return -SLUICE_DROP_MALFORMED_L3;
 	p->flow.proto = next;
 	return next;
