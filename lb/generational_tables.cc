@@ -1,6 +1,7 @@
 #include "lb/generational_tables.h"
 
 #include <bpf/bpf.h>
+#include <unistd.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -105,10 +106,34 @@ absl::Status GenerationalTables::CopyKey(const TableOp& op, uint32_t from, uint3
   return absl::OkStatus();
 }
 
+GenerationalTables::~GenerationalTables() {
+  if (commit_marker_fd_ >= 0) close(commit_marker_fd_);
+}
+
+absl::Status GenerationalTables::OpenCommitMarker() {
+  const std::string path = datapath_->options().pin_dir + "/commit_in_flight";
+  commit_marker_fd_ = bpf_obj_get(path.c_str());
+  if (commit_marker_fd_ >= 0) return absl::OkStatus();
+  commit_marker_fd_ = bpf_map_create(BPF_MAP_TYPE_ARRAY, "commit_marker", sizeof(uint32_t),
+                                     sizeof(uint32_t), 1, nullptr);
+  if (commit_marker_fd_ < 0) return BpfStatus(commit_marker_fd_, "creating the commit marker");
+  // Unknown (pins of an lbd without the marker): the next sync runs in full.
+  RETURN_IF_ERROR(MarkCommitInFlight(1));
+  return BpfStatus(bpf_obj_pin(commit_marker_fd_, path.c_str()),
+                   absl::StrCat("pinning the commit marker at ", path));
+}
+
+absl::Status GenerationalTables::MarkCommitInFlight(uint32_t in_flight) const {
+  uint32_t key = 0;
+  return BpfStatus(bpf_map_update_elem(commit_marker_fd_, &key, &in_flight, BPF_ANY),
+                   "writing the commit marker");
+}
+
 absl::Status GenerationalTables::Commit(absl::Span<const TableOp> ops,
                                         const std::function<void()>& after_flip) {
   ASSIGN_OR_RETURN(uint32_t active, Active());
   uint32_t next = active ^ 1;
+  RETURN_IF_ERROR(MarkCommitInFlight(1));
 
   size_t applied = 0;
   absl::Status status = Apply(ops, next, &applied);
@@ -131,13 +156,18 @@ absl::Status GenerationalTables::Commit(absl::Span<const TableOp> ops,
   // kernel running out of memory. Say so; SyncInactive() repairs it.
   status = Apply(ops, active, &applied);
   if (!status.ok()) return absl::InternalError(absl::StrCat("committed, but ", status.message()));
-  return absl::OkStatus();
+  return MarkCommitInFlight(0);
 }
 
 // Reads both copies in batches and writes only the difference, in batches:
 // a restart costs a few syscalls per table however large the tables are
 // (it was one syscall per array slot and entry: ~5 s when empty).
 absl::Status GenerationalTables::SyncInactive() {
+  RETURN_IF_ERROR(OpenCommitMarker());
+  uint32_t key = 0, in_flight = 1;
+  RETURN_IF_ERROR(BpfStatus(bpf_map_lookup_elem(commit_marker_fd_, &key, &in_flight),
+                            "reading the commit marker"));
+  if (in_flight == 0) return absl::OkStatus();
   ASSIGN_OR_RETURN(uint32_t active, Active());
   const uint32_t inactive = active ^ 1;
   std::vector<TableOp> ops;
@@ -159,7 +189,8 @@ absl::Status GenerationalTables::SyncInactive() {
     }
   }
   size_t applied = 0;
-  return Apply(ops, inactive, &applied);
+  RETURN_IF_ERROR(Apply(ops, inactive, &applied));
+  return MarkCommitInFlight(0);
 }
 
 }  // namespace sluice::lb

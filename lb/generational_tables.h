@@ -38,6 +38,9 @@ class GenerationalTables {
  public:
   GenerationalTables(const XdpDatapath* datapath, GracePeriod grace)
       : datapath_(datapath), grace_(std::move(grace)) {}
+  ~GenerationalTables();
+  GenerationalTables(const GenerationalTables&) = delete;
+  GenerationalTables& operator=(const GenerationalTables&) = delete;
 
   // The generation packets use now.
   absl::StatusOr<uint32_t> Active() const;
@@ -49,6 +52,8 @@ class GenerationalTables {
 
   // Makes the inactive copy equal to the active one, table by table (after a
   // restart, the inactive copy may hold half of an interrupted commit).
+  // Skipped when the pinned commit marker says no commit was under way: the
+  // copies are then equal already. Call once, before the first Commit.
   absl::Status SyncInactive();
 
   // Waits one grace period (also used by callers that change non-generational
@@ -67,8 +72,15 @@ class GenerationalTables {
   // Restores op.key in `gen` to its value in `from` (present or absent).
   absl::Status CopyKey(const TableOp& op, uint32_t from, uint32_t gen) const;
 
+  // The pinned one-word map <pin_dir>/commit_in_flight: 1 from the first
+  // write of a commit to its last, 0 otherwise. Made (with 1: unknown) when
+  // the pins predate it.
+  absl::Status OpenCommitMarker();
+  absl::Status MarkCommitInFlight(uint32_t in_flight) const;
+
   const XdpDatapath* datapath_;
   GracePeriod grace_;
+  int commit_marker_fd_ = -1;
 };
 
 }  // namespace sluice::lb
