@@ -126,7 +126,9 @@ absl::Status LoadBalancer::RestoreBlacklist(uint32_t gen) {
       return absl::DataLossError(absl::StrCat("the pinned IPv4 blacklist record's entry ", i,
                                               " has prefix length ", p.length));
     }
-    config_.prefixes.insert(p);
+    // The record is written from the sorted set: appending at the end is
+    // O(1) (1M prefixes restore in a fraction of the time).
+    config_.prefixes.insert(config_.prefixes.end(), p);
     ++v4_prefixes_;
   }
   // The active generation's maps hold this list's layout (written with it).

@@ -154,14 +154,17 @@ V4BlacklistLayout::Plan V4BlacklistLayout::PlanAll(const std::set<IpPrefix>& pre
   // the others are grouped by /16.
   std::vector<bool> covered(SLUICE_V4_TOP_SLOTS, false);
   std::vector<std::pair<PrefixIt, PrefixIt>> runs(SLUICE_V4_TOP_SLOTS, {prefixes.end(), prefixes.end()});
+  size_t longer_than_16 = 0;   // a first guess at the leaves to write
   for (PrefixIt it = prefixes.begin(); it != prefixes.end() && it->address.is_v4(); ++it) {
     auto [slot, count] = SlotsOf(*it);
+    longer_than_16 += it->length > 16;
     if (it->length <= 16) {
       for (uint32_t s = slot; s < slot + count; ++s) covered[s] = true;
     }
     if (runs[slot].first == prefixes.end()) runs[slot].first = it;
     runs[slot].second = std::next(it);
   }
+  plan.leaves.reserve(longer_than_16);
   for (uint32_t slot = 0; slot < SLUICE_V4_TOP_SLOTS; ++slot) {
     bool listed = covered[slot] || runs[slot].first != prefixes.end();
     if (!listed && top_[slot].state == SLUICE_V4_TOP_NONE) continue;
@@ -171,6 +174,7 @@ V4BlacklistLayout::Plan V4BlacklistLayout::PlanAll(const std::set<IpPrefix>& pre
 }
 
 void V4BlacklistLayout::Accept(const Plan& plan) {
+  leaves_.reserve(leaves_.size() + plan.leaves.size());   // one rehash, not dozens
   for (const auto& [slot, top] : plan.top) top_[slot] = top;
   for (const auto& [block, leaf] : plan.leaves) {
     if (leaf) {
