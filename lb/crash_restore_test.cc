@@ -3,7 +3,6 @@
 // (lb/testing/crash_injection), for every N from the first write to the
 // last; then the LoadBalancer restarts from the pinned maps and must
 // describe exactly the state before the commit or the state after it.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,8 +21,8 @@ namespace sluice::lb {
 namespace {
 
 using sluice::testing::ArmCrashBefore;
-using sluice::testing::kCrashExitCode;
 using sluice::testing::MapWritesSinceArmed;
+using sluice::testing::RunInChildCrashingBefore;
 
 IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
 IpPrefix Prefix(const char* text) { return *ParseIpPrefix(text); }
@@ -100,23 +99,6 @@ class LoadBalancerCrashRestoreTest : public ::testing::Test {
     return Describe();
   }
 
-  // In a child: restore, arm, run `change`; it must die before write `n`.
-  void CrashChildBefore(uint64_t n, const LbStep& change) {
-    Close();
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      if (!Open().ok()) _exit(2);
-      ArmCrashBefore(n);
-      change(*lb_).IgnoreError();
-      _exit(3);   // the change made fewer writes than the dry run
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kCrashExitCode)
-        << "child before write " << n << ": status " << status;
-  }
-
   // The whole check for one kind of commit.
   void ExpectAllOldOrAllNew(const LbStep& setup, const LbStep& change) {
     // A dry run: the states before and after, and how many writes it takes.
@@ -137,7 +119,12 @@ class LoadBalancerCrashRestoreTest : public ::testing::Test {
       RemovePins();
       ASSERT_TRUE(Open().ok());
       ASSERT_TRUE(setup(*lb_).ok());
-      CrashChildBefore(n, change);
+      Close();
+      ASSERT_TRUE(Open().ok());   // the child starts from the restored state
+      absl::Status crashed =
+          RunInChildCrashingBefore(n, [&] { change(*lb_).IgnoreError(); });
+      ASSERT_TRUE(crashed.ok()) << crashed;
+      Close();
       ASSERT_TRUE(Open().ok()) << "restore after a crash before write " << n;
       const std::string restored = Describe();
       EXPECT_TRUE(restored == before || restored == after)

@@ -7,7 +7,6 @@
 // in the loop reuse the loaded programs (see Restart()).
 #include <bpf/bpf.h>
 #include <net/if.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,8 +23,8 @@ namespace sluice::lb {
 namespace {
 
 using sluice::testing::ArmCrashBefore;
-using sluice::testing::kCrashExitCode;
 using sluice::testing::MapWritesSinceArmed;
+using sluice::testing::RunInChildCrashingBefore;
 
 IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
 IpPrefix Prefix(const char* text) { return *ParseIpPrefix(text); }
@@ -265,22 +264,6 @@ class NodeCrashRestoreTest : public ::testing::Test {
     return out.str();
   }
 
-  // In a child: run `change` on the node as restored; it must die before
-  // write `n`. The parent's model is stale afterwards (Restart()).
-  void CrashChildBefore(uint64_t n, const NodeStep& change) {
-    pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-      ArmCrashBefore(n);
-      change(*node_, veths_).IgnoreError();
-      _exit(3);   // the change made fewer writes than the dry run
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kCrashExitCode)
-        << "child before write " << n << ": status " << status;
-  }
-
   // The whole check for one kind of commit.
   void ExpectAllOldOrAllNew(const NodeStep& setup, const NodeStep& change) {
     Wipe();
@@ -307,7 +290,9 @@ class NodeCrashRestoreTest : public ::testing::Test {
       ASSERT_EQ(Describe(), empty) << "deleting everything left something";
       ASSERT_TRUE(setup(*node_, veths_).ok());
       ASSERT_TRUE(Restart().ok());
-      CrashChildBefore(n, change);
+      absl::Status crashed =
+          RunInChildCrashingBefore(n, [&] { change(*node_, veths_).IgnoreError(); });
+      ASSERT_TRUE(crashed.ok()) << crashed;
       ASSERT_TRUE(Restart().ok()) << "restore after a crash before write " << n;
       const std::string restored = Describe();
       EXPECT_TRUE(restored == before || restored == after)

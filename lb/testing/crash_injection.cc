@@ -2,11 +2,14 @@
 
 #include <bpf/bpf.h>
 #include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+
+#include "absl/strings/str_cat.h"
 
 namespace sluice::testing {
 namespace {
@@ -37,6 +40,21 @@ void ArmCrashBefore(uint64_t write) {
 }
 
 uint64_t MapWritesSinceArmed() { return g_writes.load(); }
+
+absl::Status RunInChildCrashingBefore(uint64_t write, const std::function<void()>& change) {
+  const pid_t pid = fork();
+  if (pid < 0) return absl::ErrnoToStatus(errno, "fork");
+  if (pid == 0) {
+    ArmCrashBefore(write);
+    change();
+    _exit(3);   // the change made fewer writes than `write`
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return absl::ErrnoToStatus(errno, "waitpid");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kCrashExitCode) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("the child did not crash before map write ", write,
+                                          " (wait status ", status, ")"));
+}
 
 }  // namespace sluice::testing
 

@@ -7,6 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+
+#include "absl/status/status.h"
 
 namespace sluice::testing {
 
@@ -19,5 +22,10 @@ void ArmCrashBefore(uint64_t write);
 
 // Map writes made since the last ArmCrashBefore().
 uint64_t MapWritesSinceArmed();
+
+// Forks a child that arms a crash before its `write`th map write and runs
+// `change` (on state inherited from this process: its open maps and model).
+// OK when the child died of that crash; otherwise what it did instead.
+absl::Status RunInChildCrashingBefore(uint64_t write, const std::function<void()>& change);
 
 }  // namespace sluice::testing
