@@ -112,6 +112,7 @@ class Node {
   absl::Status RestoreEndpoints();
   absl::Status RestoreServices();
   absl::Status AdoptMembersOfOldPins(const std::map<uint32_t, Service*>& by_id,
+                                     const std::map<uint32_t, sluice_svc_backend>& live,
                                      std::map<uint32_t, std::pair<uint32_t, uint32_t>>& members);
   // Rule specs (with their rule ids) by (policy id, direction).
   using RulesByPolicy = std::map<std::pair<uint32_t, uint8_t>,

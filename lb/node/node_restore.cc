@@ -5,10 +5,12 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "lb/bpf_errors.h"
+#include "lb/map_entries.h"
 #include "lb/node/node.h"
 #include "lb/node/policy_compiler.h"
 #include "lb/status_macros.h"
@@ -133,22 +135,17 @@ absl::Status Node::PurgeUnreferencedPolicy() {
   return absl::OkStatus();
 }
 
-// A service's backends are the members of the table it points at
-// (svc_members, written before the switch with the weights of that commit),
-// so a change interrupted anywhere restores its whole old or whole new set;
-// what no table in use names is a leftover and goes.
 // Pins of an lbd from before svc_members have services but no members: every
 // live backend record of a service in use is a member, with the weight it
 // records (that lbd's rule, without the crash cases it could not decide).
 // They are written to svc_members so the next restart reads them there.
 absl::Status Node::AdoptMembersOfOldPins(
     const std::map<uint32_t, Service*>& by_id,
+    const std::map<uint32_t, sluice_svc_backend>& live,
     std::map<uint32_t, std::pair<uint32_t, uint32_t>>& members) {
-  for (uint32_t id = 0; id < datapath_->options().max_service_backends; ++id) {
-    sluice_svc_backend v;
-    if (bpf_map_lookup_elem(datapath_->svc_backends_fd(), &id, &v)) continue;
+  for (const auto& [id, v] : live) {
     auto svc = by_id.find(v.svc_id);
-    if (!(v.flags & SLUICE_BACKEND_LIVE) || svc == by_id.end()) continue;
+    if (svc == by_id.end()) continue;
     sluice_svc_member_key key{svc->second->ring_id, id};
     RETURN_IF_ERROR(BpfStatus(
         bpf_map_update_elem(datapath_->svc_members_fd(), &key, &v.weight, BPF_ANY),
@@ -158,6 +155,10 @@ absl::Status Node::AdoptMembersOfOldPins(
   return absl::OkStatus();
 }
 
+// A service's backends are the members of the table it points at
+// (svc_members, written before the switch with the weights of that commit),
+// so a change interrupted anywhere restores its whole old or whole new set;
+// what no table in use names is a leftover and goes.
 absl::Status Node::RestoreServices() {
   std::map<uint32_t, Service*> by_id;
   std::map<uint32_t, uint32_t> svc_of_ring;   // tables in use
@@ -189,11 +190,20 @@ absl::Status Node::RestoreServices() {
     }
     members[key.backend_id] = {ring->second, weight};
   }
-  if (members.empty() && !by_id.empty()) RETURN_IF_ERROR(AdoptMembersOfOldPins(by_id, members));
-  for (uint32_t id = 0; id < datapath_->options().max_service_backends; ++id) {
+  // The live backend records, read once.
+  std::map<uint32_t, sluice_svc_backend> live;
+  ASSIGN_OR_RETURN(MapEntries records, ReadAllEntries(datapath_->svc_backends_fd()));
+  for (size_t i = 0; i < records.size(); ++i) {
+    uint32_t id;
     sluice_svc_backend v;
-    if (bpf_map_lookup_elem(datapath_->svc_backends_fd(), &id, &v)) continue;
-    if (!(v.flags & SLUICE_BACKEND_LIVE)) continue;
+    std::memcpy(&id, records.key(i).data(), sizeof(id));
+    std::memcpy(&v, records.value(i).data(), sizeof(v));
+    if (v.flags & SLUICE_BACKEND_LIVE) live.emplace(id, v);
+  }
+  if (members.empty() && !by_id.empty()) {
+    RETURN_IF_ERROR(AdoptMembersOfOldPins(by_id, live, members));
+  }
+  for (const auto& [id, v] : live) {
     auto member = members.find(id);
     if (member == members.end() || member->second.first != v.svc_id) {
       sluice_svc_backend empty{};
