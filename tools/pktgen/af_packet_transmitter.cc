@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/numeric/bits.h"
 #include "absl/strings/str_cat.h"
 #include "tools/pktgen/flow_rewrite.h"
 
@@ -22,12 +23,6 @@ constexpr uint32_t kWantedSlots = 1024;
 constexpr uint32_t kPageSize = 4096;
 // Where a frame's bytes start in its slot (no PACKET_TX_HAS_OFF).
 constexpr uint32_t kDataOffset = TPACKET2_HDRLEN - sizeof(sockaddr_ll);
-
-uint32_t RoundUpToPowerOfTwo(uint32_t v) {
-  uint32_t p = 1;
-  while (p < v) p <<= 1;
-  return p;
-}
 
 absl::Status Errno(const char* what) { return absl::ErrnoToStatus(errno, what); }
 
@@ -70,7 +65,7 @@ absl::StatusOr<std::unique_ptr<AfPacketTransmitter>> AfPacketTransmitter::Open(
   }
   const uint32_t frame_len = static_cast<uint32_t>(frame.bytes.size());
   Ring ring;
-  ring.frame_size = RoundUpToPowerOfTwo(std::max<uint32_t>(kDataOffset + frame_len, 128));
+  ring.frame_size = absl::bit_ceil(std::max<uint32_t>(kDataOffset + frame_len, 128));
   const uint32_t block_size = std::max(ring.frame_size, kPageSize);
   const uint32_t per_block = block_size / ring.frame_size;
   tpacket_req req{};
