@@ -6,14 +6,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "lb/address_rules.h"
-#include "lb/ip_address.h"
-#include "lb/quote_value.h"
+#include "base/address_rules.h"
+#include "base/ip_address.h"
+#include "base/quote_value.h"
 
 namespace sluice::cli {
 namespace {
 
-using lb::QuoteValue;
 
 constexpr uint32_t kMaxPort = 65535;
 constexpr uint32_t kMaxWeight = 65535;
@@ -67,35 +66,35 @@ bool ParseDecimal(absl::string_view text, uint32_t* out) {
 }
 
 bool IsIpv4(absl::string_view text) {
-  auto a = lb::ParseIpAddress(text);
+  auto a = ParseIpAddress(text);
   return a.ok() && a->is_v4();
 }
 
 bool IsIpv6(absl::string_view text) {
-  auto a = lb::ParseIpAddress(text);
+  auto a = ParseIpAddress(text);
   return a.ok() && !a->is_v4();
 }
 
-absl::Status CheckPrefix(absl::string_view text) { return lb::ParseIpPrefix(text).status(); }
+absl::Status CheckPrefix(absl::string_view text) { return ParseIpPrefix(text).status(); }
 
 absl::Status CheckNewPrefix(absl::string_view text) {
-  auto prefix = lb::ParseIpPrefix(text);
+  auto prefix = ParseIpPrefix(text);
   if (!prefix.ok()) return prefix.status();
-  return lb::CheckNotV4Mapped(*prefix);
+  return CheckNotV4Mapped(*prefix);
 }
 
 absl::Status CheckUnicastAddress(absl::string_view address) {
-  auto a = lb::ParseIpAddress(address);
+  auto a = ParseIpAddress(address);
   if (!a.ok()) return a.status();
-  return lb::CheckUnicast(*a);
+  return CheckUnicast(*a);
 }
 
 absl::Status CheckNewReal(absl::string_view real, absl::string_view vip) {
-  auto r = lb::ParseIpAddress(real);
+  auto r = ParseIpAddress(real);
   if (!r.ok()) return r.status();
-  auto v = lb::ParseIpAddress(vip);
+  auto v = ParseIpAddress(vip);
   if (!v.ok()) return v.status();
-  return lb::CheckReal(*r, *v);
+  return CheckReal(*r, *v);
 }
 
 absl::StatusOr<sluice::v1::Vip> ParseVip(absl::string_view text) {

@@ -40,7 +40,7 @@ bool IsIpv6(absl::string_view text);
 inline bool IsIp(absl::string_view text) { return IsIpv4(text) || IsIpv6(text); }
 
 // "10.0.0.0/8", "2001:db8::/32", or a bare address (= /32 or /128), as lbd
-// reads it (lb::ParseIpPrefix): plain decimal length, no host bits set.
+// reads it (ParseIpPrefix): plain decimal length, no host bits set.
 // INVALID_ARGUMENT saying why otherwise.
 absl::Status CheckPrefix(absl::string_view text);
 

@@ -10,14 +10,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/quote_value.h"
+#include "base/status_macros.h"
 #include "cli/address.h"
-#include "lb/quote_value.h"
-#include "lb/status_macros.h"
 
 namespace sluice::cli {
 namespace {
 
-using lb::QuoteValue;
 
 constexpr char kUsage[] =
     R"(usage: lbctl [--server ADDR] [-o table|json] COMMAND ...

@@ -7,13 +7,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/quote_value.h"
 #include "cli/address.h"
-#include "lb/quote_value.h"
 
 namespace sluice::cli {
 namespace {
 
-using lb::QuoteValue;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 

@@ -3,11 +3,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "base/status_macros.h"
 #include "cli/blacklist_file.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/rpc.h"
-#include "lb/status_macros.h"
 
 namespace sluice::cli {
 namespace {

@@ -1,11 +1,11 @@
 // lbctl policy set|show|clear
 #include "absl/status/status.h"
+#include "base/status_macros.h"
 #include "cli/blacklist_file.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/policy_file.h"
 #include "cli/rpc.h"
-#include "lb/status_macros.h"
 
 namespace sluice::cli {
 

@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/quote_value.h"
+#include "base/status_macros.h"
 #include "cli/address.h"
-#include "lb/quote_value.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "lb/status_macros.h"
 
 namespace sluice::cli {
 namespace {
@@ -48,8 +48,8 @@ std::string Quoted(absl::string_view s) {
 }
 
 // JsonText and Quoted for messages: a value someone wrote may be huge.
-std::string Shown(const Value& value) { return lb::Shorten(JsonText(value)); }
-std::string ShownKey(absl::string_view key) { return lb::Shorten(Quoted(key)); }
+std::string Shown(const Value& value) { return Shorten(JsonText(value)); }
+std::string ShownKey(absl::string_view key) { return Shorten(Quoted(key)); }
 
 absl::Status Invalid(absl::string_view what) { return absl::InvalidArgumentError(what); }
 

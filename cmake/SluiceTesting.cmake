@@ -2,11 +2,11 @@
 #
 # One GoogleTest binary registered with ctest under a label. Tests that need
 # root or a kernel feature call GTEST_SKIP(); a binary whose tests all
-# skipped exits 77 (datapath/testing/gtest_main.cc) and ctest reports it as
+# skipped exits 77 (base/testing/gtest_main.cc) and ctest reports it as
 # skipped, never as passed. Any failure fails it.
 function(sluice_gtest NAME)
   cmake_parse_arguments(T "" "LABEL" "SOURCES;LIBS" ${ARGN})
-  add_executable(${NAME} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/datapath/testing/gtest_main.cc)
+  add_executable(${NAME} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/base/testing/gtest_main.cc)
   target_link_libraries(${NAME} PRIVATE ${T_LIBS} GTest::gtest)
   add_test(NAME ${NAME} COMMAND ${NAME})
   set_tests_properties(${NAME} PROPERTIES LABELS ${T_LABEL} SKIP_RETURN_CODE 77)

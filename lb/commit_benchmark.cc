@@ -17,8 +17,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/packet/packet_builder.h"
+#include "base/testing/prog_test_run.h"
 #include "lb/load_balancer.h"
 
 namespace sluice::lb {

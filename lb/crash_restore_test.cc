@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "base/map_entries.h"
+#include "base/testing/crash_injection.h"
 #include "gtest/gtest.h"
 #include "lb/load_balancer.h"
-#include "lb/map_entries.h"
-#include "lb/testing/crash_injection.h"
 #include "lb/testing/test_load_balancer.h"
 
 namespace sluice::lb {

@@ -5,9 +5,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "lb/bpf_errors.h"
-#include "lb/map_entries.h"
-#include "lb/status_macros.h"
+#include "base/bpf_errors.h"
+#include "base/map_entries.h"
+#include "base/status_macros.h"
 
 namespace sluice::lb {
 namespace {

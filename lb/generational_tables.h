@@ -20,8 +20,8 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
-#include "lb/grace_period.h"
-#include "lb/xdp_datapath.h"
+#include "base/grace_period.h"
+#include "datapath/xdp/xdp_datapath.h"
 
 namespace sluice::lb {
 

@@ -2,38 +2,17 @@
 // translation to the datapath's shapes (sluice/shared.h).
 #pragma once
 
-#include <netinet/in.h>
-
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 
-#include "lb/ip_address.h"
+#include "datapath/maps/vip_key.h"
 #include "sluice/shared.h"
 
 namespace sluice::lb {
 
 enum class HashMode { kFiveTuple, kSource };
-
-struct VipKey {
-  IpAddress address;
-  uint16_t port = 0;            // 0 = every port
-  uint8_t proto = IPPROTO_TCP;  // IPPROTO_TCP or IPPROTO_UDP
-
-  std::string ToString() const;  // "10.0.0.10:80/tcp", "[2001:db8::1]:0/udp"
-  sluice_vip_key ToBpf() const;
-  static VipKey FromBpf(const sluice_vip_key& k);
-
-  friend bool operator<(const VipKey& a, const VipKey& b) {
-    if (a.address != b.address) return a.address < b.address;
-    if (a.port != b.port) return a.port < b.port;
-    return a.proto < b.proto;
-  }
-  friend bool operator==(const VipKey& a, const VipKey& b) {
-    return a.address == b.address && a.port == b.port && a.proto == b.proto;
-  }
-};
 
 struct BackendEntry {
   IpAddress address;
@@ -57,10 +36,5 @@ struct LbConfig {
   std::set<IpPrefix> prefixes;   // source blacklist, both families
   std::set<IpAddress> arp_ips;   // ARP sender blacklist (IPv4)
 };
-
-// Datapath family code (SLUICE_FAMILY_V4/V6) of an address.
-inline uint8_t BpfFamily(const IpAddress& a) {
-  return a.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-}
 
 }  // namespace sluice::lb

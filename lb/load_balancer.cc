@@ -6,10 +6,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "lb/bpf_errors.h"
-#include "lb/maglev.h"
-#include "lb/percpu_counters.h"
-#include "lb/status_macros.h"
+#include "base/bpf_errors.h"
+#include "base/maglev.h"
+#include "base/status_macros.h"
+#include "datapath/maps/percpu_counters.h"
 
 namespace sluice::lb {
 namespace {

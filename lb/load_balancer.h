@@ -13,14 +13,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "base/id_allocator.h"
+#include "base/maglev.h"
+#include "base/ring_allocator.h"
+#include "datapath/maps/v4_blacklist_layout.h"
+#include "datapath/xdp/xdp_datapath.h"
 #include "lb/generational_tables.h"
-#include "lb/id_allocator.h"
 #include "lb/lb_config.h"
-#include "lb/maglev.h"
 #include "lb/next_hop_log.h"
-#include "lb/ring_allocator.h"
-#include "lb/v4_blacklist_layout.h"
-#include "lb/xdp_datapath.h"
 
 namespace sluice::lb {
 

@@ -8,11 +8,11 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "lb/bpf_errors.h"
+#include "base/bpf_errors.h"
+#include "base/maglev.h"
+#include "base/map_entries.h"
+#include "base/status_macros.h"
 #include "lb/load_balancer.h"
-#include "lb/map_entries.h"
-#include "lb/maglev.h"
-#include "lb/status_macros.h"
 
 namespace sluice::lb {
 namespace {

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/packet/packet_parser.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/packet/packet_builder.h"
+#include "base/packet/packet_parser.h"
+#include "base/testing/prog_test_run.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lb/testing/test_load_balancer.h"

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "lb/ip_address.h"
+#include "base/ip_address.h"
 
 namespace sluice::lb {
 

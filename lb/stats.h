@@ -1,4 +1,4 @@
-// One read of every datapath counter, for the Stats RPC and /metrics.
+// One read of every XDP load balancer counter, for the Stats RPC and /metrics.
 #pragma once
 
 #include <map>
@@ -6,9 +6,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datapath/xdp/xdp_datapath.h"
 #include "lb/lb_config.h"
-#include "lb/node/node_datapath.h"
-#include "lb/xdp_datapath.h"
 #include "sluice/shared.h"
 
 namespace sluice::lb {
@@ -31,14 +30,5 @@ struct StatsSnapshot {
 };
 
 absl::StatusOr<StatsSnapshot> ReadStats(const XdpDatapath& datapath, const LbConfig& config);
-
-// The node (tc) datapath's counters: drops (by reason), verdicts, counters.
-struct NodeStatsSnapshot {
-  std::map<std::string, sluice_counter> drops;
-  std::map<std::string, sluice_counter> verdicts;
-  std::map<std::string, sluice_counter> counters;
-};
-
-absl::StatusOr<NodeStatsSnapshot> ReadNodeStats(const NodeDatapath& datapath);
 
 }  // namespace sluice::lb

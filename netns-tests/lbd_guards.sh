@@ -12,10 +12,10 @@ source "$here/lib/netns.sh"
 nt_init lbd_guards
 nt_require_root
 nt_require_cmd openssl curl timeout
-for f in lb/lbd cli/lbctl; do
+for f in lbd/lbd cli/lbctl; do
   [[ -x $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
 done
-LBD=$SLUICE_BUILD_DIR/lb/lbd
+LBD=$SLUICE_BUILD_DIR/lbd/lbd
 LBCTL=$SLUICE_BUILD_DIR/cli/lbctl
 PORT=50051   # free: every lbd has a namespace of its own
 

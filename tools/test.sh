@@ -6,6 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/tools/setup.sh"
+"$root/tools/check_layers.sh"   # no include points up a layer (docs/architecture.md)
 "$root/tools/build.sh"
 build=${SLUICE_BUILD_DIR:-$root/build}
 cd "$build"

@@ -56,7 +56,7 @@ std::string LbdPath() {
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   std::string dir = n > 0 ? std::string(self, n) : "";
   dir = dir.substr(0, dir.rfind('/'));          // build/api
-  return dir.substr(0, dir.rfind('/')) + "/lb/lbd";
+  return dir.substr(0, dir.rfind('/')) + "/lbd/lbd";
 }
 
 std::string Shown(const Message& m) {

@@ -18,7 +18,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "lb/status_macros.h"
+#include "base/status_macros.h"
 
 namespace sluice::api::testing {
 namespace {

@@ -33,7 +33,7 @@ class BlacklistPushTest : public ::testing::Test {
     ASSERT_TRUE(t.ok()) << t.status();
     datapath_ = std::move(t->datapath);
     lb_ = std::move(t->lb);
-    ASSERT_TRUE(lb_->AddToBlacklist({{*lb::ParseIpPrefix("192.0.2.0/24")}, {}}).ok());
+    ASSERT_TRUE(lb_->AddToBlacklist({{*ParseIpPrefix("192.0.2.0/24")}, {}}).ok());
 
     service_ = std::make_unique<BlacklistService>(lb_.get(), /*has_xdp_interface=*/true);
     grpc::ServerBuilder builder;
@@ -57,7 +57,7 @@ class BlacklistPushTest : public ::testing::Test {
 
   std::vector<std::string> Prefixes() {
     std::vector<std::string> out;
-    for (const lb::IpPrefix& p : lb_->ListBlacklist().prefixes) out.push_back(p.ToString());
+    for (const IpPrefix& p : lb_->ListBlacklist().prefixes) out.push_back(p.ToString());
     return out;
   }
 
@@ -74,7 +74,7 @@ class BlacklistPushTest : public ::testing::Test {
   }
 
   std::string pin_dir_, socket_;
-  std::unique_ptr<lb::XdpDatapath> datapath_;
+  std::unique_ptr<XdpDatapath> datapath_;
   std::unique_ptr<lb::LoadBalancer> lb_;
   std::unique_ptr<BlacklistService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -3,8 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "api/service/convert.h"
 #include "api/service/grpc_status.h"
-#include "lb/quote_value.h"
-#include "lb/status_macros.h"
+#include "base/quote_value.h"
+#include "base/status_macros.h"
 
 namespace sluice::api {
 namespace {
@@ -71,21 +71,21 @@ absl::Status ParseBlacklistEntries(const v1::BlacklistEntries& entries, Blacklis
   for (int i = 0; i < entries.prefixes_size(); ++i) {
     std::string field = absl::StrCat("prefixes[", prefix_offset + i, "]");
     if (edit == BlacklistEdit::kAdd) {
-      ASSIGN_OR_RETURN(lb::IpPrefix p, ToNewPrefix(entries.prefixes(i), field));
+      ASSIGN_OR_RETURN(IpPrefix p, ToNewPrefix(entries.prefixes(i), field));
       out->prefixes.push_back(p);
       continue;
     }
-    auto p = lb::ParseIpPrefix(entries.prefixes(i));
+    auto p = ParseIpPrefix(entries.prefixes(i));
     if (!p.ok()) return InField(field, p.status());
     out->prefixes.push_back(*p);
   }
   for (int i = 0; i < entries.arp_ips_size(); ++i) {
     std::string field = absl::StrCat("arp_ips[", arp_offset + i, "]");
-    auto a = lb::ParseIpAddress(entries.arp_ips(i));
+    auto a = ParseIpAddress(entries.arp_ips(i));
     if (!a.ok()) return InField(field, a.status());
     if (!a->is_v4()) {
       return InField(field, absl::InvalidArgumentError(absl::StrCat(
-                                lb::QuoteValue(entries.arp_ips(i)), " is not an IPv4 address")));
+                                QuoteValue(entries.arp_ips(i)), " is not an IPv4 address")));
     }
     out->arp_ips.push_back(*a);
   }
@@ -136,8 +136,8 @@ grpc::ServerUnaryReactor* BlacklistService::ListEntries(grpc::CallbackServerCont
                                                         v1::BlacklistEntries* resp) {
   if (!lb_) return Finish(ctx, NoLoadBalancer());
   lb::BlacklistChange list = lb_->ListBlacklist();
-  for (const lb::IpPrefix& p : list.prefixes) resp->add_prefixes(p.ToString());
-  for (const lb::IpAddress& a : list.arp_ips) resp->add_arp_ips(a.ToString());
+  for (const IpPrefix& p : list.prefixes) resp->add_prefixes(p.ToString());
+  for (const IpAddress& a : list.arp_ips) resp->add_arp_ips(a.ToString());
   return Finish(ctx, absl::OkStatus());
 }
 

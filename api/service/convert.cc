@@ -1,8 +1,8 @@
 #include "api/service/convert.h"
 
 #include "absl/strings/str_cat.h"
-#include "lb/address_rules.h"
-#include "lb/status_macros.h"
+#include "base/address_rules.h"
+#include "base/status_macros.h"
 
 namespace sluice::api {
 
@@ -11,15 +11,15 @@ absl::Status InField(const std::string& field, const absl::Status& status) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", status.message()));
 }
 
-absl::StatusOr<lb::IpAddress> ToAddress(const std::string& text, const std::string& field) {
+absl::StatusOr<IpAddress> ToAddress(const std::string& text, const std::string& field) {
   if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  auto a = lb::ParseIpAddress(text);
+  auto a = ParseIpAddress(text);
   if (!a.ok()) return InField(field, a.status());
   return *a;
 }
 
-absl::StatusOr<lb::VipKey> ToVipKey(const v1::Vip& vip, const std::string& field) {
-  lb::VipKey key;
+absl::StatusOr<VipKey> ToVipKey(const v1::Vip& vip, const std::string& field) {
+  VipKey key;
   auto address = ToAddress(vip.address(), field + ".address");
   if (!address.ok()) return address.status();
   key.address = *address;
@@ -37,7 +37,7 @@ absl::StatusOr<lb::VipKey> ToVipKey(const v1::Vip& vip, const std::string& field
   return key;
 }
 
-v1::Vip ToProto(const lb::VipKey& key) {
+v1::Vip ToProto(const VipKey& key) {
   v1::Vip v;
   v.set_address(key.address.ToString());
   v.set_port(key.port);
@@ -45,21 +45,21 @@ v1::Vip ToProto(const lb::VipKey& key) {
   return v;
 }
 
-absl::Status CheckNewVip(const lb::VipKey& key, const std::string& field) {
-  return InField(field + ".address", lb::CheckUnicast(key.address));
+absl::Status CheckNewVip(const VipKey& key, const std::string& field) {
+  return InField(field + ".address", CheckUnicast(key.address));
 }
 
-absl::StatusOr<lb::IpAddress> ToNewReal(const std::string& text, const lb::IpAddress& vip,
+absl::StatusOr<IpAddress> ToNewReal(const std::string& text, const IpAddress& vip,
                                         const std::string& field) {
-  ASSIGN_OR_RETURN(lb::IpAddress real, ToAddress(text, field));
-  RETURN_IF_ERROR(InField(field, lb::CheckReal(real, vip)));
+  ASSIGN_OR_RETURN(IpAddress real, ToAddress(text, field));
+  RETURN_IF_ERROR(InField(field, CheckReal(real, vip)));
   return real;
 }
 
-absl::StatusOr<lb::IpPrefix> ToNewPrefix(const std::string& text, const std::string& field) {
-  auto prefix = lb::ParseIpPrefix(text);
+absl::StatusOr<IpPrefix> ToNewPrefix(const std::string& text, const std::string& field) {
+  auto prefix = ParseIpPrefix(text);
   if (!prefix.ok()) return InField(field, prefix.status());
-  RETURN_IF_ERROR(InField(field, lb::CheckNotV4Mapped(*prefix)));
+  RETURN_IF_ERROR(InField(field, CheckNotV4Mapped(*prefix)));
   return *prefix;
 }
 

@@ -32,7 +32,7 @@ v1::Vip Vip(const std::string& address) {
   return vip;
 }
 
-lb::IpAddress Ip(const std::string& text) { return *lb::ParseIpAddress(text); }
+IpAddress Ip(const std::string& text) { return *ParseIpAddress(text); }
 
 TEST(ToVipKey, AnEmbeddedNulIsNotTheEndOfTheAddress) {
   EXPECT_EQ(Why(ToVipKey(Vip(std::string("10.0.0.1\0junk", 13)), "vip")),
@@ -68,7 +68,7 @@ TEST(CheckNewVip, UnicastOnly) {
 }
 
 TEST(ToNewReal, UnicastAndNotTheVip) {
-  lb::IpAddress vip = Ip("10.0.0.10");
+  IpAddress vip = Ip("10.0.0.10");
   EXPECT_TRUE(ToNewReal("10.1.0.1", vip, "backend.address").ok());
   EXPECT_EQ(Why(ToNewReal("10.0.0.10", vip, "backend.address")),
             "backend.address: '10.0.0.10' is the VIP's own address");

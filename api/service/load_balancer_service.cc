@@ -6,7 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "api/service/convert.h"
 #include "api/service/grpc_status.h"
-#include "lb/status_macros.h"
+#include "base/status_macros.h"
 
 namespace sluice::api {
 namespace {
@@ -23,7 +23,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::AddVip(grpc::CallbackServerContex
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(ChangesAllowed());
     if (!req->has_config()) return absl::InvalidArgumentError("config: required");
-    ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->config().vip(), "config.vip"));
+    ASSIGN_OR_RETURN(VipKey key, ToVipKey(req->config().vip(), "config.vip"));
     RETURN_IF_ERROR(CheckNewVip(key, "config.vip"));
     lb::HashMode hash = lb::HashMode::kFiveTuple;
     switch (req->config().hash()) {
@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::DeleteVip(grpc::CallbackServerCon
                                                          v1::DeleteVipResponse*) {
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(ChangesAllowed());
-    ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
+    ASSIGN_OR_RETURN(VipKey key, ToVipKey(req->vip(), "vip"));
     return lb_->DeleteVip(key);
   };
   return Finish(ctx, run());
@@ -68,8 +68,8 @@ grpc::ServerUnaryReactor* LoadBalancerService::AddBackend(grpc::CallbackServerCo
                                                           v1::AddBackendResponse*) {
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(ChangesAllowed());
-    ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
-    ASSIGN_OR_RETURN(lb::IpAddress address,
+    ASSIGN_OR_RETURN(VipKey key, ToVipKey(req->vip(), "vip"));
+    ASSIGN_OR_RETURN(IpAddress address,
                      ToNewReal(req->backend().address(), key.address, "backend.address"));
     uint32_t weight = req->backend().has_weight() ? req->backend().weight() : 100;
     return lb_->AddBackend(key, address, weight);
@@ -82,8 +82,8 @@ grpc::ServerUnaryReactor* LoadBalancerService::DeleteBackend(grpc::CallbackServe
                                                              v1::DeleteBackendResponse*) {
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(ChangesAllowed());
-    ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
-    ASSIGN_OR_RETURN(lb::IpAddress address, ToAddress(req->address(), "address"));
+    ASSIGN_OR_RETURN(VipKey key, ToVipKey(req->vip(), "vip"));
+    ASSIGN_OR_RETURN(IpAddress address, ToAddress(req->address(), "address"));
     return lb_->DeleteBackend(key, address);
   };
   return Finish(ctx, run());
@@ -94,8 +94,8 @@ grpc::ServerUnaryReactor* LoadBalancerService::SetBackendWeight(
     v1::SetBackendWeightResponse*) {
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(ChangesAllowed());
-    ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
-    ASSIGN_OR_RETURN(lb::IpAddress address, ToAddress(req->address(), "address"));
+    ASSIGN_OR_RETURN(VipKey key, ToVipKey(req->vip(), "vip"));
+    ASSIGN_OR_RETURN(IpAddress address, ToAddress(req->address(), "address"));
     return lb_->SetBackendWeight(key, address, req->weight());
   };
   return Finish(ctx, run());
@@ -106,7 +106,7 @@ grpc::ServerUnaryReactor* LoadBalancerService::ListBackends(grpc::CallbackServer
                                                             v1::ListBackendsResponse* resp) {
   auto run = [&]() -> absl::Status {
     if (!lb_) return NoLoadBalancer();
-    ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(req->vip(), "vip"));
+    ASSIGN_OR_RETURN(VipKey key, ToVipKey(req->vip(), "vip"));
     ASSIGN_OR_RETURN(std::vector<lb::BackendView> backends, lb_->ListBackends(key));
     for (const lb::BackendView& b : backends) {
       auto* e = resp->add_backends();

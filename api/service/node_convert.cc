@@ -7,10 +7,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "api/service/convert.h"
-#include "lb/address_rules.h"
-#include "lb/counter_names.h"
-#include "lb/quote_value.h"
-#include "lb/status_macros.h"
+#include "base/address_rules.h"
+#include "base/quote_value.h"
+#include "base/status_macros.h"
+#include "datapath/maps/counter_names.h"
 
 namespace sluice::api {
 namespace {
@@ -25,12 +25,12 @@ absl::Status Invalid(const std::string& field, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
 }
 
-absl::StatusOr<lb::IpAddress> ToFamilyAddress(const std::string& text, int family,
+absl::StatusOr<IpAddress> ToFamilyAddress(const std::string& text, int family,
                                               const std::string& field) {
-  ASSIGN_OR_RETURN(lb::IpAddress address, ToAddress(text, field));
-  RETURN_IF_ERROR(InField(field, lb::CheckUnicast(address)));
+  ASSIGN_OR_RETURN(IpAddress address, ToAddress(text, field));
+  RETURN_IF_ERROR(InField(field, CheckUnicast(address)));
   if (address.family != family) {
-    return Invalid(field, absl::StrCat(lb::QuoteValue(text), " is not an ",
+    return Invalid(field, absl::StrCat(QuoteValue(text), " is not an ",
                                        family == AF_INET ? "IPv4" : "IPv6", " address"));
   }
   return address;
@@ -46,17 +46,17 @@ absl::Status CheckInterfaceName(const std::string& name, const std::string& fiel
     ok = ok && c != '/' && c != ':' && !absl::ascii_isspace(u) && !absl::ascii_iscntrl(u);
   }
   if (!ok) {
-    return Invalid(field, absl::StrCat(lb::QuoteValue(name), " is not an interface name (1 to 15 "
+    return Invalid(field, absl::StrCat(QuoteValue(name), " is not an interface name (1 to 15 "
                                        "bytes, no '/', ':', space or control character, "
                                        "not '.' or '..')"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<lb::ServiceBackendSpec> ToBackendSpec(const v1::ServiceBackend& backend,
-                                                     const lb::IpAddress& vip,
+absl::StatusOr<node::ServiceBackendSpec> ToBackendSpec(const v1::ServiceBackend& backend,
+                                                     const IpAddress& vip,
                                                      const std::string& field) {
-  lb::ServiceBackendSpec spec;
+  node::ServiceBackendSpec spec;
   ASSIGN_OR_RETURN(spec.address, ToNewReal(backend.address(), vip, field + ".address"));
   if (backend.port() == 0 || backend.port() > kMaxPort) {
     return Invalid(field + ".port", absl::StrCat(backend.port(), " is not a port (1-65535)"));
@@ -69,12 +69,12 @@ absl::StatusOr<lb::ServiceBackendSpec> ToBackendSpec(const v1::ServiceBackend& b
   return spec;
 }
 
-absl::StatusOr<lb::PolicyRuleSpec> ToRuleSpec(const v1::PolicyRule& rule,
+absl::StatusOr<node::PolicyRuleSpec> ToRuleSpec(const v1::PolicyRule& rule,
                                               const std::string& field) {
-  lb::PolicyRuleSpec spec;
+  node::PolicyRuleSpec spec;
   switch (rule.action()) {
-    case v1::RULE_ACTION_ALLOW: spec.action = lb::RuleAction::kAllow; break;
-    case v1::RULE_ACTION_DENY: spec.action = lb::RuleAction::kDeny; break;
+    case v1::RULE_ACTION_ALLOW: spec.action = node::RuleAction::kAllow; break;
+    case v1::RULE_ACTION_DENY: spec.action = node::RuleAction::kDeny; break;
     default: return Invalid(field + ".action", "required (ALLOW or DENY)");
   }
   if (!rule.peer().empty()) {
@@ -107,20 +107,20 @@ absl::StatusOr<lb::PolicyRuleSpec> ToRuleSpec(const v1::PolicyRule& rule,
   return spec;
 }
 
-absl::StatusOr<std::optional<std::vector<lb::PolicyRuleSpec>>> ToDirection(
+absl::StatusOr<std::optional<std::vector<node::PolicyRuleSpec>>> ToDirection(
     bool present, const v1::DirectionPolicy& direction, const std::string& field) {
   if (!present) return std::nullopt;
-  std::vector<lb::PolicyRuleSpec> rules;
+  std::vector<node::PolicyRuleSpec> rules;
   for (int i = 0; i < direction.rules_size(); ++i) {
-    ASSIGN_OR_RETURN(lb::PolicyRuleSpec rule,
+    ASSIGN_OR_RETURN(node::PolicyRuleSpec rule,
                      ToRuleSpec(direction.rules(i), absl::StrCat(field, ".rules[", i, "]")));
     rules.push_back(rule);
   }
   return rules;
 }
 
-void AppendRules(const std::vector<lb::PolicyRuleSpec>& rules, v1::DirectionPolicy* out) {
-  for (const lb::PolicyRuleSpec& rule : rules) *out->add_rules() = ToProto(rule);
+void AppendRules(const std::vector<node::PolicyRuleSpec>& rules, v1::DirectionPolicy* out) {
+  for (const node::PolicyRuleSpec& rule : rules) *out->add_rules() = ToProto(rule);
 }
 
 std::string ProtocolName(uint8_t proto) {
@@ -143,15 +143,15 @@ absl::Status CheckEndpointName(const std::string& name, const std::string& field
                 c == '-');
   }
   if (!ok) {
-    return Invalid(field, absl::StrCat(lb::QuoteValue(name), " is not an endpoint name "
+    return Invalid(field, absl::StrCat(QuoteValue(name), " is not an endpoint name "
                                        "(1 to 47 of A-Z a-z 0-9 . _ -)"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<lb::EndpointSpec> ToEndpointSpec(const v1::Endpoint& endpoint,
+absl::StatusOr<node::EndpointSpec> ToEndpointSpec(const v1::Endpoint& endpoint,
                                                 const std::string& field) {
-  lb::EndpointSpec spec;
+  node::EndpointSpec spec;
   RETURN_IF_ERROR(CheckEndpointName(endpoint.name(), field + ".name"));
   spec.name = endpoint.name();
   RETURN_IF_ERROR(CheckInterfaceName(endpoint.iface(), field + ".iface"));
@@ -168,7 +168,7 @@ absl::StatusOr<lb::EndpointSpec> ToEndpointSpec(const v1::Endpoint& endpoint,
   return spec;
 }
 
-v1::Endpoint ToProto(const lb::EndpointSpec& spec) {
+v1::Endpoint ToProto(const node::EndpointSpec& spec) {
   v1::Endpoint out;
   out.set_name(spec.name);
   out.set_iface(spec.iface);
@@ -177,19 +177,19 @@ v1::Endpoint ToProto(const lb::EndpointSpec& spec) {
   return out;
 }
 
-absl::StatusOr<lb::VipKey> ToServiceKey(const v1::Vip& vip, const std::string& field) {
-  ASSIGN_OR_RETURN(lb::VipKey key, ToVipKey(vip, field));
+absl::StatusOr<VipKey> ToServiceKey(const v1::Vip& vip, const std::string& field) {
+  ASSIGN_OR_RETURN(VipKey key, ToVipKey(vip, field));
   if (key.port == 0) return Invalid(field + ".port", "required (a service has a port, 1-65535)");
   return key;
 }
 
-absl::StatusOr<lb::ServiceSpec> ToServiceSpec(const v1::Service& service,
+absl::StatusOr<node::ServiceSpec> ToServiceSpec(const v1::Service& service,
                                               const std::string& field) {
-  lb::ServiceSpec spec;
+  node::ServiceSpec spec;
   ASSIGN_OR_RETURN(spec.key, ToServiceKey(service.vip(), field + ".vip"));
   RETURN_IF_ERROR(CheckNewVip(spec.key, field + ".vip"));
   for (int i = 0; i < service.backends_size(); ++i) {
-    ASSIGN_OR_RETURN(lb::ServiceBackendSpec backend,
+    ASSIGN_OR_RETURN(node::ServiceBackendSpec backend,
                      ToBackendSpec(service.backends(i), spec.key.address,
                                    absl::StrCat(field, ".backends[", i, "]")));
     spec.backends.push_back(backend);
@@ -197,10 +197,10 @@ absl::StatusOr<lb::ServiceSpec> ToServiceSpec(const v1::Service& service,
   return spec;
 }
 
-v1::Service ToProto(const lb::ServiceSpec& spec) {
+v1::Service ToProto(const node::ServiceSpec& spec) {
   v1::Service out;
   *out.mutable_vip() = ToProto(spec.key);
-  for (const lb::ServiceBackendSpec& b : spec.backends) {
+  for (const node::ServiceBackendSpec& b : spec.backends) {
     v1::ServiceBackend* backend = out.add_backends();
     backend->set_address(b.address.ToString());
     backend->set_port(b.port);
@@ -209,8 +209,8 @@ v1::Service ToProto(const lb::ServiceSpec& spec) {
   return out;
 }
 
-absl::StatusOr<lb::PolicySpec> ToPolicySpec(const v1::Policy& policy, const std::string& field) {
-  lb::PolicySpec spec;
+absl::StatusOr<node::PolicySpec> ToPolicySpec(const v1::Policy& policy, const std::string& field) {
+  node::PolicySpec spec;
   ASSIGN_OR_RETURN(spec.ingress,
                    ToDirection(policy.has_ingress(), policy.ingress(), field + ".ingress"));
   ASSIGN_OR_RETURN(spec.egress,
@@ -218,16 +218,16 @@ absl::StatusOr<lb::PolicySpec> ToPolicySpec(const v1::Policy& policy, const std:
   return spec;
 }
 
-v1::Policy ToProto(const lb::PolicySpec& spec) {
+v1::Policy ToProto(const node::PolicySpec& spec) {
   v1::Policy out;
   if (spec.ingress) AppendRules(*spec.ingress, out.mutable_ingress());
   if (spec.egress) AppendRules(*spec.egress, out.mutable_egress());
   return out;
 }
 
-v1::PolicyRule ToProto(const lb::PolicyRuleSpec& rule) {
+v1::PolicyRule ToProto(const node::PolicyRuleSpec& rule) {
   v1::PolicyRule out;
-  out.set_action(rule.action == lb::RuleAction::kDeny ? v1::RULE_ACTION_DENY
+  out.set_action(rule.action == node::RuleAction::kDeny ? v1::RULE_ACTION_DENY
                                                       : v1::RULE_ACTION_ALLOW);
   if (rule.peer) out.set_peer(rule.peer->ToString());
   switch (rule.proto) {
@@ -243,10 +243,10 @@ v1::PolicyRule ToProto(const lb::PolicyRuleSpec& rule) {
   return out;
 }
 
-v1::GetPolicyStatsResponse::RuleStats ToProto(const lb::RuleHits& hits) {
+v1::GetPolicyStatsResponse::RuleStats ToProto(const node::RuleHits& hits) {
   v1::GetPolicyStatsResponse::RuleStats out;
   out.set_endpoint(hits.endpoint);
-  out.set_direction(lb::DirectionName(hits.direction));
+  out.set_direction(node::DirectionName(hits.direction));
   out.set_index(hits.index);
   *out.mutable_rule() = ToProto(hits.rule);
   out.mutable_hits()->set_packets(hits.packets);
@@ -254,26 +254,26 @@ v1::GetPolicyStatsResponse::RuleStats ToProto(const lb::RuleHits& hits) {
   return out;
 }
 
-v1::Event ToProto(const lb::NodeEvent& event, const lb::Node::EventNames& names) {
+v1::Event ToProto(const node::NodeEvent& event, const node::Node::EventNames& names) {
   const sluice_event& raw = event.raw;
   v1::Event out;
   switch (raw.type) {
     case SLUICE_EVENT_DROP:
       out.set_type(v1::Event::TYPE_DROP);
-      out.set_reason(lb::DropReasonName(raw.reason));
+      out.set_reason(DropReasonName(raw.reason));
       break;
     case SLUICE_EVENT_POLICY_ALLOW: out.set_type(v1::Event::TYPE_POLICY_ALLOW); break;
     default: break;
   }
   out.set_time_ns(raw.time_ns);
   out.set_endpoint(names.endpoint);
-  out.set_direction(lb::DirectionName(static_cast<lb::Direction>(raw.direction)));
+  out.set_direction(node::DirectionName(static_cast<node::Direction>(raw.direction)));
   out.set_rule_index(names.rule_index);
   out.set_protocol(ProtocolName(raw.flow.proto));
   int family = raw.flow.family == SLUICE_FAMILY_V6 ? AF_INET6 : AF_INET;
-  out.set_source(lb::IpAddress::FromWords(family, raw.flow.src).ToString());
+  out.set_source(IpAddress::FromWords(family, raw.flow.src).ToString());
   out.set_source_port(ntohs(raw.flow.sport));
-  out.set_destination(lb::IpAddress::FromWords(family, raw.flow.dst).ToString());
+  out.set_destination(IpAddress::FromWords(family, raw.flow.dst).ToString());
   out.set_destination_port(ntohs(raw.flow.dport));
   out.set_suppressed(event.suppressed);
   return out;

@@ -25,9 +25,9 @@ void ExpectInvalid(const absl::StatusOr<T>& result, const std::string& message) 
   EXPECT_EQ(result.status().message(), message);
 }
 
-lb::IpAddress Ip(const std::string& text) { return *lb::ParseIpAddress(text); }
+IpAddress Ip(const std::string& text) { return *ParseIpAddress(text); }
 
-absl::StatusOr<lb::EndpointSpec> Endpoint(const std::string& text) {
+absl::StatusOr<node::EndpointSpec> Endpoint(const std::string& text) {
   return ToEndpointSpec(Proto<v1::Endpoint>(text), "endpoint");
 }
 
@@ -108,7 +108,7 @@ TEST(EndpointConvert, AddressesThatCanNeverWork) {
                     "...' is not an endpoint name (1 to 47 of A-Z a-z 0-9 . _ -)");
 }
 
-absl::StatusOr<lb::ServiceSpec> Service(const std::string& text) {
+absl::StatusOr<node::ServiceSpec> Service(const std::string& text) {
   return ToServiceSpec(Proto<v1::Service>(text), "service");
 }
 
@@ -166,7 +166,7 @@ TEST(ServiceConvert, Errors) {
                 "vip.port: required (a service has a port, 1-65535)");
 }
 
-absl::StatusOr<lb::PolicySpec> Policy(const std::string& text) {
+absl::StatusOr<node::PolicySpec> Policy(const std::string& text) {
   return ToPolicySpec(Proto<v1::Policy>(text), "policy");
 }
 
@@ -187,14 +187,14 @@ TEST(PolicyConvert, DirectionsAndRules) {
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_TRUE(p->ingress.has_value());
   ASSERT_EQ(p->ingress->size(), 3u);
-  const lb::PolicyRuleSpec& tcp = (*p->ingress)[0];
-  EXPECT_EQ(tcp.action, lb::RuleAction::kAllow);
+  const node::PolicyRuleSpec& tcp = (*p->ingress)[0];
+  EXPECT_EQ(tcp.action, node::RuleAction::kAllow);
   EXPECT_EQ(tcp.peer->ToString(), "10.0.1.2/32");
   EXPECT_EQ(tcp.proto, IPPROTO_TCP);
   EXPECT_EQ(tcp.port_min, 8080);
   EXPECT_EQ(tcp.port_max, 8080);
-  const lb::PolicyRuleSpec& deny = (*p->ingress)[1];
-  EXPECT_EQ(deny.action, lb::RuleAction::kDeny);
+  const node::PolicyRuleSpec& deny = (*p->ingress)[1];
+  EXPECT_EQ(deny.action, node::RuleAction::kDeny);
   EXPECT_EQ(deny.peer->ToString(), "10.0.0.0/8");
   EXPECT_EQ(deny.proto, 0);
   EXPECT_EQ(deny.port_min, 0);  // 0/0 = every port
@@ -258,11 +258,11 @@ TEST(PolicyConvert, RangesAndPortZero) {
 }
 
 TEST(StatsConvert, RuleHits) {
-  lb::RuleHits hits;
+  node::RuleHits hits;
   hits.endpoint = "web-1";
-  hits.direction = lb::Direction::kEgress;
+  hits.direction = node::Direction::kEgress;
   hits.index = 3;
-  hits.rule.action = lb::RuleAction::kDeny;
+  hits.rule.action = node::RuleAction::kDeny;
   hits.rule.proto = IPPROTO_UDP;
   hits.rule.port_min = hits.rule.port_max = 53;
   hits.packets = 12;
@@ -289,7 +289,7 @@ sluice_event RawEvent(uint8_t type, uint8_t family, const std::string& src,
 }
 
 TEST(EventConvert, DropAndAllow) {
-  lb::NodeEvent drop{RawEvent(SLUICE_EVENT_DROP, SLUICE_FAMILY_V4, "10.0.2.5", "10.0.1.2",
+  node::NodeEvent drop{RawEvent(SLUICE_EVENT_DROP, SLUICE_FAMILY_V4, "10.0.2.5", "10.0.1.2",
                               IPPROTO_TCP),
                      7};
   drop.raw.reason = SLUICE_DROP_POLICY_DENY;
@@ -299,7 +299,7 @@ TEST(EventConvert, DropAndAllow) {
             "source_port: 40000 destination: \"10.0.1.2\" destination_port: 8080 "
             "suppressed: 7");
 
-  lb::NodeEvent allow{RawEvent(SLUICE_EVENT_POLICY_ALLOW, SLUICE_FAMILY_V6, "2001:db8::5",
+  node::NodeEvent allow{RawEvent(SLUICE_EVENT_POLICY_ALLOW, SLUICE_FAMILY_V6, "2001:db8::5",
                                "2001:db8::2", IPPROTO_ICMPV6)};
   allow.raw.direction = SLUICE_EGRESS;
   v1::Event e = ToProto(allow, {"", -1});
@@ -312,7 +312,7 @@ TEST(EventConvert, DropAndAllow) {
   EXPECT_EQ(e.source(), "2001:db8::5");
   EXPECT_EQ(e.destination(), "2001:db8::2");
 
-  lb::NodeEvent other{RawEvent(SLUICE_EVENT_DROP, SLUICE_FAMILY_V4, "10.0.2.5", "10.0.1.2", 47)};
+  node::NodeEvent other{RawEvent(SLUICE_EVENT_DROP, SLUICE_FAMILY_V4, "10.0.2.5", "10.0.1.2", 47)};
   EXPECT_EQ(ToProto(other, {}).protocol(), "47");
   other.raw.flow.proto = IPPROTO_UDP;
   EXPECT_EQ(ToProto(other, {}).protocol(), "udp");

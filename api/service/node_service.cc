@@ -2,7 +2,7 @@
 
 #include "api/service/grpc_status.h"
 #include "api/service/node_convert.h"
-#include "lb/status_macros.h"
+#include "base/status_macros.h"
 
 namespace sluice::api {
 namespace {
@@ -15,7 +15,7 @@ constexpr absl::Duration kCancelCheckInterval = absl::Milliseconds(200);
 grpc::Status NodeService::AddEndpoint(grpc::ServerContext*, const v1::AddEndpointRequest* req,
                                       v1::AddEndpointResponse*) {
   auto run = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(lb::EndpointSpec spec, ToEndpointSpec(req->endpoint(), "endpoint"));
+    ASSIGN_OR_RETURN(node::EndpointSpec spec, ToEndpointSpec(req->endpoint(), "endpoint"));
     return node_->AddEndpoint(spec);
   };
   return ToGrpc(run());
@@ -35,8 +35,8 @@ grpc::Status NodeService::ListEndpoints(grpc::ServerContext*, const v1::ListEndp
                                         v1::ListEndpointsResponse* resp) {
   auto run = [&]() -> absl::Status {
     if (!req->name().empty()) RETURN_IF_ERROR(CheckEndpointName(req->name(), "name"));
-    ASSIGN_OR_RETURN(std::vector<lb::EndpointView> endpoints, node_->ListEndpoints(req->name()));
-    for (const lb::EndpointView& view : endpoints) {
+    ASSIGN_OR_RETURN(std::vector<node::EndpointView> endpoints, node_->ListEndpoints(req->name()));
+    for (const node::EndpointView& view : endpoints) {
       auto* e = resp->add_endpoints();
       *e->mutable_endpoint() = ToProto(view.spec);
       e->set_ingress_policy(view.ingress_policy);
@@ -50,7 +50,7 @@ grpc::Status NodeService::ListEndpoints(grpc::ServerContext*, const v1::ListEndp
 grpc::Status NodeService::AddService(grpc::ServerContext*, const v1::AddServiceRequest* req,
                                      v1::AddServiceResponse*) {
   auto run = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(lb::ServiceSpec spec, ToServiceSpec(req->service(), "service"));
+    ASSIGN_OR_RETURN(node::ServiceSpec spec, ToServiceSpec(req->service(), "service"));
     return node_->AddService(spec);
   };
   return ToGrpc(run());
@@ -59,7 +59,7 @@ grpc::Status NodeService::AddService(grpc::ServerContext*, const v1::AddServiceR
 grpc::Status NodeService::DeleteService(grpc::ServerContext*, const v1::DeleteServiceRequest* req,
                                         v1::DeleteServiceResponse*) {
   auto run = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(lb::VipKey key, ToServiceKey(req->vip(), "vip"));
+    ASSIGN_OR_RETURN(VipKey key, ToServiceKey(req->vip(), "vip"));
     return node_->DeleteService(key);
   };
   return ToGrpc(run());
@@ -67,7 +67,7 @@ grpc::Status NodeService::DeleteService(grpc::ServerContext*, const v1::DeleteSe
 
 grpc::Status NodeService::ListServices(grpc::ServerContext*, const v1::ListServicesRequest*,
                                        v1::ListServicesResponse* resp) {
-  for (const lb::ServiceSpec& spec : node_->ListServices()) *resp->add_services() = ToProto(spec);
+  for (const node::ServiceSpec& spec : node_->ListServices()) *resp->add_services() = ToProto(spec);
   return grpc::Status::OK;
 }
 
@@ -75,7 +75,7 @@ grpc::Status NodeService::SetPolicy(grpc::ServerContext*, const v1::SetPolicyReq
                                     v1::SetPolicyResponse*) {
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckEndpointName(req->endpoint(), "endpoint"));
-    ASSIGN_OR_RETURN(lb::PolicySpec policy, ToPolicySpec(req->policy(), "policy"));
+    ASSIGN_OR_RETURN(node::PolicySpec policy, ToPolicySpec(req->policy(), "policy"));
     return node_->SetPolicy(req->endpoint(), policy);
   };
   return ToGrpc(run());
@@ -85,7 +85,7 @@ grpc::Status NodeService::GetPolicy(grpc::ServerContext*, const v1::GetPolicyReq
                                     v1::GetPolicyResponse* resp) {
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckEndpointName(req->endpoint(), "endpoint"));
-    ASSIGN_OR_RETURN(lb::PolicySpec policy, node_->GetPolicy(req->endpoint()));
+    ASSIGN_OR_RETURN(node::PolicySpec policy, node_->GetPolicy(req->endpoint()));
     *resp->mutable_policy() = ToProto(policy);
     return absl::OkStatus();
   };
@@ -103,17 +103,17 @@ grpc::Status NodeService::ClearPolicy(grpc::ServerContext*, const v1::ClearPolic
 
 grpc::Status NodeService::GetPolicyStats(grpc::ServerContext*, const v1::GetPolicyStatsRequest*,
                                          v1::GetPolicyStatsResponse* resp) {
-  for (const lb::RuleHits& hits : node_->PolicyStats()) *resp->add_rules() = ToProto(hits);
+  for (const node::RuleHits& hits : node_->PolicyStats()) *resp->add_rules() = ToProto(hits);
   return grpc::Status::OK;
 }
 
 grpc::Status NodeService::Monitor(grpc::ServerContext* ctx, const v1::MonitorRequest*,
                                   grpc::ServerWriter<v1::Event>* writer) {
-  std::shared_ptr<lb::EventSubscription> sub = events_->Subscribe();
-  lb::NodeEvent event;
+  std::shared_ptr<node::EventSubscription> sub = events_->Subscribe();
+  node::NodeEvent event;
   while (!ctx->IsCancelled()) {
     if (!sub->Next(&event, kCancelCheckInterval)) continue;
-    lb::Node::EventNames names = node_->NameEvent(event.raw.endpoint_id, event.raw.rule_id);
+    node::Node::EventNames names = node_->NameEvent(event.raw.endpoint_id, event.raw.rule_id);
     if (!writer->Write(ToProto(event, names))) break;  // the client has gone
   }
   events_->Unsubscribe(sub);

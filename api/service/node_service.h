@@ -1,20 +1,20 @@
-// gRPC sluice.v1.Node: validates, translates, calls lb::Node; Monitor
-// relays lb::EventHub's events.
+// gRPC sluice.v1.Node: validates, translates, calls node::Node; Monitor
+// relays node::EventHub's events.
 //
 // The synchronous API, unlike the other services: a Monitor stream waits on
 // its subscription for as long as the client listens, so it wants a thread
 // of its own, which the sync server gives every call.
 #pragma once
 
-#include "lb/node/event_hub.h"
-#include "lb/node/node.h"
+#include "node/event_hub.h"
+#include "node/node.h"
 #include "sluice/v1/node.grpc.pb.h"
 
 namespace sluice::api {
 
 class NodeService final : public v1::Node::Service {
  public:
-  NodeService(lb::Node* node, lb::EventHub* events) : node_(node), events_(events) {}
+  NodeService(node::Node* node, node::EventHub* events) : node_(node), events_(events) {}
 
   grpc::Status AddEndpoint(grpc::ServerContext* ctx, const v1::AddEndpointRequest* req,
                            v1::AddEndpointResponse* resp) override;
@@ -44,8 +44,8 @@ class NodeService final : public v1::Node::Service {
                        grpc::ServerWriter<v1::Event>* writer) override;
 
  private:
-  lb::Node* node_;
-  lb::EventHub* events_;
+  node::Node* node_;
+  node::EventHub* events_;
 };
 
 }  // namespace sluice::api

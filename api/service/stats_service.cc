@@ -2,8 +2,9 @@
 
 #include "api/service/convert.h"
 #include "api/service/grpc_status.h"
+#include "base/status_macros.h"
 #include "lb/stats.h"
-#include "lb/status_macros.h"
+#include "node/node_stats.h"
 
 namespace sluice::api {
 namespace {
@@ -38,7 +39,7 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* ct
     for (const auto& [name, c] : s.verdicts) (*resp->mutable_verdicts())[name] = ToProto(c);
     for (const auto& [name, c] : s.counters) (*resp->mutable_counters())[name] = ToProto(c);
     if (!node_) return absl::OkStatus();
-    ASSIGN_OR_RETURN(lb::NodeStatsSnapshot n, lb::ReadNodeStats(*node_));
+    ASSIGN_OR_RETURN(node::NodeStatsSnapshot n, node::ReadNodeStats(*node_));
     for (const auto& [name, c] : n.drops) (*resp->mutable_node_drops())[name] = ToProto(c);
     for (const auto& [name, c] : n.verdicts) (*resp->mutable_node_verdicts())[name] = ToProto(c);
     for (const auto& [name, c] : n.counters) (*resp->mutable_node_counters())[name] = ToProto(c);

@@ -1,17 +1,17 @@
 // gRPC sluice.v1.Stats: datapath counters.
 #pragma once
 
+#include "datapath/tc/node_datapath.h"
+#include "datapath/xdp/xdp_datapath.h"
 #include "lb/load_balancer.h"
-#include "lb/node/node_datapath.h"
-#include "lb/xdp_datapath.h"
 #include "sluice/v1/stats.grpc.pb.h"
 
 namespace sluice::api {
 
 class StatsService final : public v1::Stats::CallbackService {
  public:
-  StatsService(const lb::XdpDatapath* datapath, const lb::LoadBalancer* lb,
-               const lb::NodeDatapath* node)
+  StatsService(const XdpDatapath* datapath, const lb::LoadBalancer* lb,
+               const NodeDatapath* node)
       : datapath_(datapath), lb_(lb), node_(node) {}
 
   grpc::ServerUnaryReactor* GetStats(grpc::CallbackServerContext* ctx,
@@ -19,9 +19,9 @@ class StatsService final : public v1::Stats::CallbackService {
                                      v1::GetStatsResponse* resp) override;
 
  private:
-  const lb::XdpDatapath* datapath_;
+  const XdpDatapath* datapath_;
   const lb::LoadBalancer* lb_;
-  const lb::NodeDatapath* node_;
+  const NodeDatapath* node_;
 };
 
 }  // namespace sluice::api

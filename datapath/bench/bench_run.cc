@@ -11,10 +11,10 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/prog_test_run.h"
-#include "lb/bpf_errors.h"
-#include "lb/percpu_counters.h"
+#include "base/bpf_errors.h"
+#include "datapath/maps/percpu_counters.h"
+#include "base/packet/packet_builder.h"
+#include "base/testing/prog_test_run.h"
 #include "xdp_pass.skel.h"
 
 namespace sluice::bench {
@@ -39,7 +39,7 @@ absl::StatusOr<ProgRunResult> RunXdpRepeated(int prog_fd, const Bytes& packet,
               .data_size_in = static_cast<uint32_t>(in.size()),
               .repeat = static_cast<int>(repeat));
   int err = bpf_prog_test_run_opts(prog_fd, &opts);
-  if (err) return lb::BpfStatus(err, "BPF_PROG_TEST_RUN");
+  if (err) return BpfStatus(err, "BPF_PROG_TEST_RUN");
   ProgRunResult r;
   r.verdict = opts.retval;
   r.duration_ns = opts.duration;
@@ -72,7 +72,7 @@ absl::Status RunChecked(const Measured& m, const Bytes& packet,
 
 absl::StatusOr<uint64_t> PathPackets(const PathCounter& c) {
   if (c.map_fd < 0) return 0;
-  absl::StatusOr<sluice_counter> v = lb::ReadPerCpuCounter(c.map_fd, c.key);
+  absl::StatusOr<sluice_counter> v = ReadPerCpuCounter(c.map_fd, c.key);
   if (!v.ok()) return v.status();
   return v->packets;
 }
@@ -293,25 +293,25 @@ absl::Status UpdateBatch(bpf_map* map, const void* keys, const void* values,
     int err = bpf_map_update_batch(fd, k + done * ks, v + done * vs, &n,
                                    nullptr);
     if (err == -EINVAL || err == -EOPNOTSUPP || err == -kKernelEnotsupp) break;
-    if (err) return lb::BpfStatus(err, bpf_map__name(map));
+    if (err) return BpfStatus(err, bpf_map__name(map));
     done += n;
   }
   for (; done < count; ++done) {  // no batch support for this map type
     if (bpf_map_update_elem(fd, k + done * ks, v + done * vs, BPF_ANY)) {
-      return lb::BpfStatus(-errno, bpf_map__name(map));
+      return BpfStatus(-errno, bpf_map__name(map));
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status ErrnoStatus(const char* what, int err) {
-  return lb::BpfStatus(err ? err : -errno, what);
+  return BpfStatus(err ? err : -errno, what);
 }
 
 absl::Status SetSizes(const MapSizes& sizes) {
   for (const auto& [map, entries] : sizes) {
     int err = bpf_map__set_max_entries(map, entries);
-    if (err) return lb::BpfStatus(err, bpf_map__name(map));
+    if (err) return BpfStatus(err, bpf_map__name(map));
   }
   return absl::OkStatus();
 }

@@ -29,7 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
-#include "datapath/testing/packet/addresses.h"
+#include "base/packet/addresses.h"
 
 struct bpf_map;
 

@@ -13,12 +13,12 @@
 
 #include <vector>
 
+#include "base/status_macros.h"
 #include "benchmark/benchmark.h"
 #include "datapath/bench/bench_run.h"
 #include "datapath/bench/tc_setup.h"
 #include "datapath/bench/xdp_setup.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "lb/status_macros.h"
+#include "base/packet/packet_builder.h"
 
 namespace sluice::bench {
 namespace {

@@ -27,12 +27,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "benchmark/benchmark.h"
 #include "datapath/bench/bench_run.h"
 #include "datapath/bench/tc_setup.h"
 #include "datapath/bench/xdp_setup.h"
-#include "lb/status_macros.h"
-#include "lb/v4_blacklist_layout.h"
+#include "datapath/maps/v4_blacklist_layout.h"
 
 namespace sluice::bench {
 namespace {
@@ -199,7 +199,7 @@ absl::StatusOr<std::unique_ptr<FilledXdp>> FillPrefixes(uint32_t n) {
   auto id = [](uint32_t a, uint32_t len) { return uint64_t{a} << 8 | len; };
   std::unordered_set<uint64_t> seen;
   seen.reserve(n * 2);
-  std::vector<lb::IpPrefix> keys;
+  std::vector<IpPrefix> keys;
   keys.reserve(n);
   while (keys.size() < n) {
     const uint32_t len = bits(rng), a = addr(rng) & Mask(len);
@@ -211,7 +211,7 @@ absl::StatusOr<std::unique_ptr<FilledXdp>> FillPrefixes(uint32_t n) {
     const uint32_t len = keys[i].length;
     const uint32_t host = rng() & ~Mask(len);
     f->packets.push_back(
-        LbFrame(V4(lb::V4HostOrder(keys[i].address) | host), 40000, kNotVip, 80));
+        LbFrame(V4(V4HostOrder(keys[i].address) | host), 40000, kNotVip, 80));
   }
   auto covered = [&](uint32_t a) {
     for (uint32_t len = 24; len <= 32; ++len) {

@@ -10,10 +10,10 @@
 #include <cstdio>
 #include <cstring>
 
-#include "endpoint.skel.h"
+#include "base/bpf_errors.h"
+#include "base/status_macros.h"
 #include "datapath/testing/datapath_keys.h"
-#include "lb/bpf_errors.h"
-#include "lb/status_macros.h"
+#include "endpoint.skel.h"
 
 namespace sluice::bench {
 namespace {

@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/bpf_errors.h"
+#include "base/status_macros.h"
 #include "datapath/testing/datapath_keys.h"
 #include "datapath/testing/v4_blacklist_maps.h"
-#include "lb/bpf_errors.h"
-#include "lb/status_macros.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice::bench {
@@ -49,8 +49,8 @@ sluice_flow_key TcpFlow(const IpAddress& src, uint16_t sport,
   return testing::FlowKey(src, sport, dst, dport, IPPROTO_TCP);
 }
 
-lb::IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits) {
-  lb::IpPrefix p;
+IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits) {
+  IpPrefix p;
   std::memcpy(p.address.bytes.data(), addr.bytes.data(), 4);
   p.length = bits;
   return p;
@@ -101,7 +101,7 @@ absl::Status XdpLb::BlacklistArp(const IpAddress& sender_ip) {
                      &one, 1);
 }
 
-absl::Status XdpLb::BlacklistV4(const std::vector<lb::IpPrefix>& prefixes) {
+absl::Status XdpLb::BlacklistV4(const std::vector<IpPrefix>& prefixes) {
   return testing::WriteV4Blacklist(bpf_map__fd(skel_->maps.src_v4_top_gen0),
                                    bpf_map__fd(skel_->maps.src_v4_leaves_gen0),
                                    {prefixes.begin(), prefixes.end()});
@@ -142,7 +142,7 @@ absl::Status XdpLb::PutFlows(const std::vector<sluice_flow_key>& flows,
 
 absl::Status XdpLb::ForgetFlow(const sluice_flow_key& flow) {
   if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.conntrack), &flow)) {
-    return lb::BpfStatus(-errno, "deleting a connection-table entry");
+    return BpfStatus(-errno, "deleting a connection-table entry");
   }
   return absl::OkStatus();
 }

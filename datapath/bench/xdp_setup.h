@@ -13,8 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/ip_address.h"
 #include "datapath/bench/bench_run.h"
-#include "lb/ip_address.h"
 #include "sluice/shared.h"
 
 struct lb_xdp;
@@ -44,7 +44,7 @@ Bytes LbFrame(const IpAddress& src, uint16_t sport, const IpAddress& dst,
 sluice_vip_key VipKey(const IpAddress& addr, uint16_t port, uint8_t proto);
 sluice_flow_key TcpFlow(const IpAddress& src, uint16_t sport,
                         const IpAddress& dst, uint16_t dport);
-lb::IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits);
+IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits);
 sluice_lpm_v6_key V6Prefix(const IpAddress& addr, uint32_t bits);
 
 class XdpLb {
@@ -58,7 +58,7 @@ class XdpLb {
   absl::Status PutVips(const std::vector<sluice_vip_key>& keys,
                        const std::vector<sluice_vip_meta>& metas);
   absl::Status BlacklistArp(const IpAddress& sender_ip);
-  absl::Status BlacklistV4(const std::vector<lb::IpPrefix>& prefixes);
+  absl::Status BlacklistV4(const std::vector<IpPrefix>& prefixes);
   absl::Status BlacklistV6(const std::vector<sluice_lpm_v6_key>& prefixes);
 
   // A live backend, its next hop resolved to kNextHopMac (or unresolved),

@@ -1,7 +1,7 @@
 #include "datapath/fuzz/counted_verdicts.h"
 
 #include "absl/strings/str_cat.h"
-#include "lb/percpu_counters.h"
+#include "datapath/maps/percpu_counters.h"
 
 namespace sluice::testing {
 
@@ -11,7 +11,7 @@ CountedVerdicts::CountedVerdicts(int map_fd, uint32_t keys)
 }
 
 uint64_t CountedVerdicts::Read(uint32_t key) const {
-  auto c = lb::ReadPerCpuCounter(fd_, key);
+  auto c = ReadPerCpuCounter(fd_, key);
   return c.ok() ? c->packets : ~uint64_t{0};
 }
 

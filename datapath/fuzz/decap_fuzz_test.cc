@@ -17,11 +17,11 @@
 #include "absl/strings/str_cat.h"
 #include "datapath/fuzz/frame_checks.h"
 #include "datapath/fuzz/fuzz_run.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/prog_test_run.h"
+#include "datapath/maps/percpu_counters.h"
+#include "base/packet/packet_builder.h"
+#include "base/testing/prog_test_run.h"
 #include "decap.skel.h"
 #include "gtest/gtest.h"
-#include "lb/percpu_counters.h"
 #include "sluice/shared.h"
 
 namespace sluice::testing {
@@ -129,7 +129,7 @@ class DecapFuzz : public ::testing::Test {
   }
 
   uint64_t Counter(uint32_t id) {
-    auto c = lb::ReadPerCpuCounter(bpf_map__fd(skel_->maps.decap_counters), id);
+    auto c = ReadPerCpuCounter(bpf_map__fd(skel_->maps.decap_counters), id);
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? c->packets : 0;
   }

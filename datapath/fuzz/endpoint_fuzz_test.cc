@@ -16,12 +16,12 @@
 #include "datapath/fuzz/counted_verdicts.h"
 #include "datapath/fuzz/frame_checks.h"
 #include "datapath/fuzz/fuzz_run.h"
+#include "datapath/maps/counter_names.h"
 #include "datapath/tc/endpoint_fixture.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/packet/packet_builder.h"
+#include "base/testing/prog_test_run.h"
 #include "endpoint.skel.h"
 #include "gtest/gtest.h"
-#include "lb/counter_names.h"
 
 namespace sluice::testing {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "datapath/testing/packet/checksum.h"
+#include "base/packet/checksum.h"
 
 namespace sluice::testing {
 namespace {

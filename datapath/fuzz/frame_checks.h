@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "datapath/fuzz/frame_mutator.h"
-#include "datapath/testing/packet/addresses.h"
-#include "datapath/testing/packet/packet_parser.h"
+#include "base/packet/addresses.h"
+#include "base/packet/packet_parser.h"
 
 namespace sluice::testing {
 

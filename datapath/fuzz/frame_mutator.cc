@@ -6,8 +6,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "datapath/testing/packet/checksum.h"
-#include "datapath/testing/packet/packet_parser.h"
+#include "base/packet/checksum.h"
+#include "base/packet/packet_parser.h"
 
 namespace sluice::testing {
 namespace {

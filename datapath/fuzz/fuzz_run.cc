@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "datapath/fuzz/frame_checks.h"
-#include "datapath/testing/packet/packet_parser.h"
+#include "base/packet/packet_parser.h"
 #include "gtest/gtest.h"
 
 namespace sluice::testing {

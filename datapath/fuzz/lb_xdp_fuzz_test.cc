@@ -13,11 +13,11 @@
 #include "datapath/fuzz/counted_verdicts.h"
 #include "datapath/fuzz/frame_checks.h"
 #include "datapath/fuzz/fuzz_run.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/prog_test_run.h"
+#include "datapath/maps/counter_names.h"
+#include "base/packet/packet_builder.h"
+#include "base/testing/prog_test_run.h"
 #include "datapath/xdp/lb_xdp_fixture.h"
 #include "gtest/gtest.h"
-#include "lb/counter_names.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice::testing {
@@ -221,7 +221,7 @@ class LbXdpFuzz : public LbXdpTest {
       if (TestRunRefuses(in, /*tc=*/false)) return {"refused by the kernel", ""};
       return {"error", absl::StrCat("BPF_PROG_TEST_RUN: ", r.status().ToString())};
     }
-    FuzzOutcome o{lb::VerdictName(r->verdict), ""};
+    FuzzOutcome o{VerdictName(r->verdict), ""};
     switch (r->verdict) {
       case XDP_PASS:
         o.problem = CheckUnchanged(in, r->packet);

@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/packet/packet_parser.h"
-#include "datapath/testing/prog_test_run.h"
+#include "datapath/maps/percpu_counters.h"
+#include "base/packet/packet_builder.h"
+#include "base/packet/packet_parser.h"
+#include "base/testing/prog_test_run.h"
 #include "decap.skel.h"
 #include "gtest/gtest.h"
-#include "lb/percpu_counters.h"
 #include "sluice/shared.h"
 
 namespace sluice::testing {
@@ -123,7 +123,7 @@ class DecapTest : public ::testing::Test {
     std::vector<sluice_counter> out(kDecapCounterMax);
     for (uint32_t id = 0; id < kDecapCounterMax; ++id) {
       auto c =
-          lb::ReadPerCpuCounter(bpf_map__fd(skel_->maps.decap_counters), id);
+          ReadPerCpuCounter(bpf_map__fd(skel_->maps.decap_counters), id);
       EXPECT_TRUE(c.ok()) << c.status();
       if (c.ok()) out[id] = *c;
     }

@@ -11,10 +11,10 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "datapath/maps/counter_names.h"
 #include "datapath/testing/fixture_counters.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/testing/prog_test_run.h"
 #include "endpoint.skel.h"
-#include "lb/counter_names.h"
 
 namespace sluice::testing {
 namespace {
@@ -47,13 +47,13 @@ NodeCounts operator-(const NodeCounts& a, const NodeCounts& b) {
 }
 
 std::string Moved(const NodeCounts& d) {
-  return NamesOfMoved(d.ctr, lb::NodeCounterName);
+  return NamesOfMoved(d.ctr, NodeCounterName);
 }
 std::string DropReasons(const NodeCounts& d) {
-  return NamesOfMoved(d.drops, lb::DropReasonName);
+  return NamesOfMoved(d.drops, DropReasonName);
 }
 std::string Verdicts(const NodeCounts& d) {
-  return NamesOfMoved(d.verdicts, lb::NodeVerdictName);
+  return NamesOfMoved(d.verdicts, NodeVerdictName);
 }
 
 sluice_ct_key CtKey(const IpAddress& src, uint16_t sport, const IpAddress& dst,
@@ -204,7 +204,7 @@ NodeCounts EndpointTest::ReadCounts() {
 
 sluice_counter EndpointTest::RuleCounter(uint32_t rule_id) {
   auto c =
-      lb::ReadPerCpuCounter(bpf_map__fd(skel_->maps.rule_counters), rule_id);
+      ReadPerCpuCounter(bpf_map__fd(skel_->maps.rule_counters), rule_id);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? *c : sluice_counter{};
 }

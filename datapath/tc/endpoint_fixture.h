@@ -26,7 +26,7 @@
 
 #include "absl/types/optional.h"
 #include "datapath/testing/datapath_keys.h"
-#include "datapath/testing/packet/addresses.h"
+#include "base/packet/addresses.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
 

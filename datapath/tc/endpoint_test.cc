@@ -18,8 +18,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "datapath/tc/endpoint_fixture.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/packet/packet_parser.h"
+#include "base/packet/packet_builder.h"
+#include "base/packet/packet_parser.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "datapath/testing/packet/addresses.h"
+#include "base/packet/addresses.h"
 #include "sluice/shared.h"
 
 namespace sluice::testing {

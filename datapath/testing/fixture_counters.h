@@ -16,8 +16,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "datapath/maps/percpu_counters.h"
 #include "gtest/gtest.h"
-#include "lb/percpu_counters.h"
 #include "sluice/shared.h"
 
 namespace sluice::testing {
@@ -52,7 +52,7 @@ std::string NamesOfMoved(const std::array<sluice_counter, N>& counters,
 template <size_t N>
 void ReadCounters(bpf_map* map, std::array<sluice_counter, N>& out) {
   for (uint32_t i = 0; i < N; ++i) {
-    auto c = lb::ReadPerCpuCounter(bpf_map__fd(map), i);
+    auto c = ReadPerCpuCounter(bpf_map__fd(map), i);
     if (!c.ok()) {
       ADD_FAILURE() << bpf_map__name(map) << ": " << c.status();
       return;

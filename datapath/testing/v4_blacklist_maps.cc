@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lb/v4_blacklist_layout.h"
+#include "datapath/maps/v4_blacklist_layout.h"
 
 namespace sluice::testing {
 namespace {
@@ -23,8 +23,8 @@ absl::Status WriteAll(int fd, const std::vector<K>& keys, const std::vector<V>& 
 
 }  // namespace
 
-absl::Status WriteV4Blacklist(int top_fd, int leaves_fd, const std::set<lb::IpPrefix>& prefixes) {
-  lb::V4BlacklistLayout::Plan plan = lb::V4BlacklistLayout().PlanAll(prefixes);
+absl::Status WriteV4Blacklist(int top_fd, int leaves_fd, const std::set<IpPrefix>& prefixes) {
+  V4BlacklistLayout::Plan plan = V4BlacklistLayout().PlanAll(prefixes);
   std::vector<uint32_t> slots, blocks;
   std::vector<sluice_v4_top> tops;
   std::vector<sluice_v4_leaf> leaves;

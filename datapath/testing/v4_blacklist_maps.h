@@ -6,11 +6,11 @@
 #include <set>
 
 #include "absl/status/status.h"
-#include "lb/ip_address.h"
+#include "base/ip_address.h"
 
 namespace sluice::testing {
 
 // The maps must hold no other prefixes (or a subset of `prefixes`).
-absl::Status WriteV4Blacklist(int top_fd, int leaves_fd, const std::set<lb::IpPrefix>& prefixes);
+absl::Status WriteV4Blacklist(int top_fd, int leaves_fd, const std::set<IpPrefix>& prefixes);
 
 }  // namespace sluice::testing

@@ -8,18 +8,18 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "datapath/maps/counter_names.h"
+#include "datapath/maps/percpu_counters.h"
 #include "datapath/testing/fixture_counters.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/testing/prog_test_run.h"
 #include "datapath/testing/v4_blacklist_maps.h"
-#include "lb/counter_names.h"
-#include "lb/percpu_counters.h"
 #include "lb_xdp.skel.h"
 
 namespace sluice::testing {
 namespace {
 
 sluice_counter ReadCounter(bpf_map* map, uint32_t key) {
-  auto c = lb::ReadPerCpuCounter(bpf_map__fd(map), key);
+  auto c = ReadPerCpuCounter(bpf_map__fd(map), key);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? *c : sluice_counter{};
 }
@@ -32,13 +32,13 @@ XdpCounts operator-(const XdpCounts& a, const XdpCounts& b) {
 }
 
 std::string Moved(const XdpCounts& d) {
-  return NamesOfMoved(d.ctr, lb::CounterName);
+  return NamesOfMoved(d.ctr, CounterName);
 }
 std::string DropReasons(const XdpCounts& d) {
-  return NamesOfMoved(d.drops, lb::DropReasonName);
+  return NamesOfMoved(d.drops, DropReasonName);
 }
 std::string Verdicts(const XdpCounts& d) {
-  return NamesOfMoved(d.verdicts, lb::VerdictName);
+  return NamesOfMoved(d.verdicts, VerdictName);
 }
 
 sluice_vip_meta VipMeta(uint32_t vip_id, uint32_t ring_offset,
@@ -161,7 +161,7 @@ void LbXdpTest::BlacklistPrefix(uint32_t gen, const IpAddress& addr,
                                 uint32_t prefixlen) {
   const auto& m = skel_->maps;
   if (addr.is_v4()) {
-    lb::IpPrefix p;
+    IpPrefix p;
     std::memcpy(p.address.bytes.data(), addr.bytes.data(), 4);
     p.length = prefixlen;
     v4_blacklist_[gen & 1].insert(p);

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "absl/types/optional.h"
+#include "base/ip_address.h"
 #include "datapath/testing/datapath_keys.h"
-#include "datapath/testing/packet/addresses.h"
-#include "lb/ip_address.h"
+#include "base/packet/addresses.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
 
@@ -116,7 +116,7 @@ class LbXdpTest : public ::testing::Test {
   int prog_fd() const;
 
   lb_xdp* skel_ = nullptr;
-  std::set<lb::IpPrefix> v4_blacklist_[2];   // per generation
+  std::set<IpPrefix> v4_blacklist_[2];   // per generation
 };
 
 }  // namespace sluice::testing

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/packet/packet_parser.h"
+#include "base/packet/packet_builder.h"
+#include "base/packet/packet_parser.h"
 #include "datapath/xdp/lb_xdp_fixture.h"
 #include "gtest/gtest.h"
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/packet/packet_builder.h"
+#include "base/testing/prog_test_run.h"
 #include "datapath/xdp/lb_xdp_fixture.h"
 #include "gtest/gtest.h"
 

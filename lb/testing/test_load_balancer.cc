@@ -1,6 +1,6 @@
 #include "lb/testing/test_load_balancer.h"
 
-#include "lb/status_macros.h"
+#include "base/status_macros.h"
 
 namespace sluice::lb::testing {
 

@@ -34,7 +34,7 @@ lbt_require() {
   nt_require_root
   nt_require_cmd ip curl python3 ethtool tc bpftool
   local f
-  for f in lb/lbd cli/lbctl datapath/xdp/xdp_pass.bpf.o; do
+  for f in lbd/lbd cli/lbctl datapath/xdp/xdp_pass.bpf.o; do
     [[ -e $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
   done
 }
@@ -118,7 +118,7 @@ lbt_start_real() {
   echo "real$i" >"$www/index.html"
   head -c 2000000 /dev/zero | tr '\0' "$i" >"$www/big"
   LBT_REAL_PINS[i - 1]=$(nt_pin_dir "real$i")
-  nt_bg "$ns" "decap$i" "$SLUICE_BUILD_DIR/lb/lbd" --decap-iface eth0 \
+  nt_bg "$ns" "decap$i" "$SLUICE_BUILD_DIR/lbd/lbd" --decap-iface eth0 \
     --pin-dir "${LBT_REAL_PINS[i - 1]}" --listen "unix:$NT_RUN_DIR/real$i.sock"
   nt_bg "$ns" "http$i" "$LBT_LIB/real_http.py" "real$i" "$www" 80
   nt_wait_port "$ns" 80 tcp 10
@@ -129,7 +129,7 @@ lbt_start_real() {
 lbt_start_lbd() {
   [[ -n ${LBT_PINS-} ]] || LBT_PINS=$(nt_pin_dir lb)
   LBT_SOCK=$NT_RUN_DIR/lbd.sock
-  nt_bg "$LBT_LB" lbd "$SLUICE_BUILD_DIR/lb/lbd" --iface l0 --xdp-mode native \
+  nt_bg "$LBT_LB" lbd "$SLUICE_BUILD_DIR/lbd/lbd" --iface l0 --xdp-mode native \
     --pin-dir "$LBT_PINS" --listen "unix:$LBT_SOCK" --ring-pool-entries 1000000 \
     --max-prefixes 1100000 --conntrack-entries 65536 ${LBT_LBD_ARGS-}
   nt_wait_until 10 lbt_lbctl_quiet vip list

@@ -39,7 +39,7 @@ ndt_require() {
   nt_require_root
   nt_require_cmd ip curl python3
   local f
-  for f in lb/lbd cli/lbctl; do
+  for f in lbd/lbd cli/lbctl; do
     [[ -e $SLUICE_BUILD_DIR/$f ]] || nt_fail "missing $SLUICE_BUILD_DIR/$f: build first (tools/build.sh)"
   done
 }
@@ -83,7 +83,7 @@ ndt_build() {
 ndt_start_lbd() {
   [[ -n ${NDT_PINS-} ]] || NDT_PINS=$(nt_pin_dir node)
   NDT_SOCK=$NT_RUN_DIR/node-lbd.sock
-  nt_bg "$NDT_NODE" lbd "$SLUICE_BUILD_DIR/lb/lbd" --pin-dir "$NDT_PINS" \
+  nt_bg "$NDT_NODE" lbd "$SLUICE_BUILD_DIR/lbd/lbd" --pin-dir "$NDT_PINS" \
     --listen "unix:$NDT_SOCK" ${NDT_LBD_ARGS-}
   nt_wait_until 10 ndt_lbctl_quiet endpoint list
 }

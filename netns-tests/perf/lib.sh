@@ -41,7 +41,7 @@ PKTGEN=$SLUICE_BUILD_DIR/tools/pktgen/pktgen
 PKTGEN_BPF=$SLUICE_BUILD_DIR/tools/pktgen/pktgen.bpf.o   # pktgen_probe = XDP_DROP
 XDP_PASS=$SLUICE_BUILD_DIR/datapath/xdp/xdp_pass.bpf.o
 SINK_DROP=$SLUICE_BUILD_DIR/tools/pktgen/sink_drop.bpf.o   # tc: drops everything
-LBD=$SLUICE_BUILD_DIR/lb/lbd
+LBD=$SLUICE_BUILD_DIR/lbd/lbd
 LBCTL=$SLUICE_BUILD_DIR/cli/lbctl
 
 PERF_GEN_CPU=${PERF_GEN_CPU:-0}

@@ -12,8 +12,8 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "lb/netlink/next_hop.h"
-#include "lb/status_macros.h"
+#include "base/netlink/next_hop.h"
+#include "base/status_macros.h"
 
 namespace sluice::pktgen {
 namespace {
@@ -38,9 +38,9 @@ absl::StatusOr<InterfaceInfo> LookUpInterface(const std::string& name) {
   if (info.ifindex == 0) {
     return absl::NotFoundError(absl::StrCat("--iface ", name, ": no such interface"));
   }
-  ASSIGN_OR_RETURN(lb::MacAddress mac, lb::InterfaceMac(info.ifindex));
+  ASSIGN_OR_RETURN(MacAddress mac, InterfaceMac(info.ifindex));
   std::memcpy(info.mac.bytes.data(), mac.data(), mac.size());
-  ASSIGN_OR_RETURN(info.mtu, lb::InterfaceMtu(info.ifindex));
+  ASSIGN_OR_RETURN(info.mtu, InterfaceMtu(info.ifindex));
   return info;
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "datapath/testing/packet/addresses.h"
+#include "base/packet/addresses.h"
 
 namespace sluice::pktgen {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lb/status_macros.h"
+#include "base/status_macros.h"
 #include "tools/pktgen/af_packet_transmitter.h"
 #include "tools/pktgen/cpus.h"
 #include "tools/pktgen/interface.h"

@@ -8,9 +8,9 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
-#include "lb/bpf_errors.h"
-#include "tools/pktgen/pktgen_config.h"  // before the skeleton, which uses its struct
+#include "base/bpf_errors.h"
 #include "pktgen.skel.h"
+#include "tools/pktgen/pktgen_config.h"  // before the skeleton, which uses its struct
 
 namespace sluice::pktgen {
 namespace {
@@ -36,12 +36,12 @@ int RunLive(int prog_fd, int ifindex, const std::vector<uint8_t>& frame, uint32_
 absl::StatusOr<std::unique_ptr<PktgenProgram>> PktgenProgram::Load(
     const TemplateFrame& frame, int ifindex) {
   struct pktgen* skel = pktgen__open();
-  if (skel == nullptr) return lb::BpfStatus(-errno, "opening pktgen.bpf.o");
+  if (skel == nullptr) return BpfStatus(-errno, "opening pktgen.bpf.o");
   skel->rodata->config = frame.config;
   skel->rodata->config.ifindex = static_cast<uint32_t>(ifindex);
   if (int err = pktgen__load(skel); err != 0) {
     pktgen__destroy(skel);
-    absl::Status s = lb::BpfStatus(err, "loading pktgen.bpf.o");
+    absl::Status s = BpfStatus(err, "loading pktgen.bpf.o");
     if (err == -EPERM) {
       return absl::PermissionDeniedError(absl::StrCat(s.message(), " (needs root)"));
     }
@@ -71,7 +71,7 @@ absl::Status PktgenProgram::ProbeLiveFrames() const {
         "Operation not permitted");
   }
   if (err != -EINVAL && err != -EOPNOTSUPP) {
-    return lb::BpfStatus(err, "BPF_PROG_RUN in live-frames mode");
+    return BpfStatus(err, "BPF_PROG_RUN in live-frames mode");
   }
   // The frame must fit in a page with the kernel's headroom (3408 bytes on
   // x86-64, Linux 6.18): tell that apart from no support at all.
@@ -93,13 +93,13 @@ absl::Status PktgenProgram::AttachToLoopback() {
     return absl::FailedPreconditionError("no lo to attach to besides the sending interface");
   }
   bpf_link* link = bpf_program__attach_xdp(skel_->progs.pktgen_xdp, lo);
-  if (link == nullptr) return lb::BpfStatus(-errno, "attaching to lo");
+  if (link == nullptr) return BpfStatus(-errno, "attaching to lo");
   loopback_link_ = link;
   return absl::OkStatus();
 }
 
 absl::Status PktgenProgram::Send(uint32_t count) {
-  return lb::BpfStatus(RunLive(generator_fd(), ifindex_, frame_, count),
+  return BpfStatus(RunLive(generator_fd(), ifindex_, frame_, count),
                        "BPF_PROG_RUN in live-frames mode");
 }
 

@@ -10,9 +10,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "datapath/testing/packet/packet_builder.h"
-#include "datapath/testing/packet/packet_parser.h"
-#include "datapath/testing/prog_test_run.h"
+#include "base/packet/packet_builder.h"
+#include "base/packet/packet_parser.h"
+#include "base/testing/prog_test_run.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tools/pktgen/flow_rewrite.h"

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "datapath/testing/packet/packet_builder.h"
+#include "base/packet/packet_builder.h"
 
 namespace sluice::pktgen {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "datapath/testing/packet/addresses.h"
+#include "base/packet/addresses.h"
 #include "tools/pktgen/pktgen_config.h"
 
 namespace sluice::pktgen {

@@ -1,0 +1,66 @@
+// Owner of the node datapath's BPF object (datapath/tc/endpoint.bpf.c):
+// loads it, pins its maps under <pin-dir>/node (reusing them when they
+// exist: state survives lbd), and attaches its two programs to endpoint
+// veths with libbpf's tc hooks at our own handle and priority, so filters
+// of others on the same hook are left alone.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+struct endpoint;
+
+namespace sluice {
+
+struct NodeDatapathOptions {
+  std::string pin_dir = "/sys/fs/bpf/sluice/node";
+  uint32_t conntrack_entries = 1 << 18;
+  uint32_t max_endpoints = 4096;
+  uint32_t max_services = 16384;
+  uint32_t max_service_backends = 65536;
+  uint32_t max_policy_prefixes = 1 << 16;
+  uint32_t max_policy_rules = 1 << 16;
+  uint32_t event_ring_bytes = 1 << 20;
+};
+
+class NodeDatapath {
+ public:
+  static absl::StatusOr<std::unique_ptr<NodeDatapath>> Open(const NodeDatapathOptions& options);
+  ~NodeDatapath();
+
+  const NodeDatapathOptions& options() const { return options_; }
+  bool reused_pins() const { return reused_pins_; }
+
+  // Attaches from-endpoint (tc ingress) and to-endpoint (tc egress) to the
+  // interface; replaces our own earlier filters there, nobody else's.
+  absl::Status Attach(int ifindex);
+  // Removes our two filters (the interface may already be gone: not an error).
+  absl::Status Detach(int ifindex);
+
+  int endpoints_fd() const;
+  int services_fd() const;
+  int svc_rings_fd() const;
+  int svc_backends_fd() const;
+  int svc_members_fd() const;
+  int conntrack_fd() const;
+  int policy_fd() const;
+  int policy_rule_specs_fd() const;
+  int policy_rule_counters_fd() const;
+  int counters_fd() const;
+  int drop_counters_fd() const;
+  int verdict_counters_fd() const;
+  int events_fd() const;
+  int config_fd() const;
+
+ private:
+  NodeDatapath() = default;
+
+  NodeDatapathOptions options_;
+  ::endpoint* skel_ = nullptr;
+  bool reused_pins_ = false;
+};
+
+}  // namespace sluice
