@@ -1,7 +1,7 @@
 // Address syntax used on the lbctl command line: VIPs ("10.0.0.10:80/tcp",
 // "[2001:db8::10]:443/udp"), service backends ("10.0.1.2:8080@50"), plain
 // IPs and CIDR prefixes. Addresses and prefixes are read by lbd's own parser
-// and rules (lb/ip_address.h, lb/address_rules.h); lbd checks again and has
+// and rules (base/ip_address.h, base/address_rules.h); lbd checks again and has
 // the last word.
 #pragma once
 
@@ -44,7 +44,7 @@ inline bool IsIp(absl::string_view text) { return IsIpv4(text) || IsIpv6(text); 
 // INVALID_ARGUMENT saying why otherwise.
 absl::Status CheckPrefix(absl::string_view text);
 
-// lbd's rules for what creates state (lb/address_rules.h), so lbctl refuses
+// lbd's rules for what creates state (base/address_rules.h), so lbctl refuses
 // it before sending: a prefix to blacklist or to put in a policy (also not
 // IPv4-mapped), a new VIP's or endpoint's address (unicast), a real or
 // service backend of the VIP at `vip` (unicast, not the VIP's address).

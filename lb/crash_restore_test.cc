@@ -1,6 +1,6 @@
 // Every commit restores as all-old or all-new. For each kind of commit, a
 // child process makes the commit and dies just before its Nth BPF map write
-// (lb/testing/crash_injection), for every N from the first write to the
+// (base/testing/crash_injection), for every N from the first write to the
 // last; then the LoadBalancer restarts from the pinned maps and must
 // describe exactly the state before the commit or the state after it.
 #include <unistd.h>

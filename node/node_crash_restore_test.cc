@@ -1,7 +1,7 @@
 // Every node commit restores as all-old or all-new. For each kind of commit
 // (endpoint add/del, service create/replace/del, policy set/replace/clear),
 // a child process makes the commit and dies just before its Nth BPF map
-// write (lb/testing/crash_injection), for every N from the first write to
+// write (base/testing/crash_injection), for every N from the first write to
 // the last; then the Node restarts from the pinned maps and must describe
 // exactly the state before the commit or the state after it. The restarts
 // in the loop reuse the loaded programs (see Restart()).

@@ -8,7 +8,7 @@
 //
 // SLUICE_GRPC_FUZZ_SEED (default 1; printed) and
 // SLUICE_GRPC_FUZZ_REQUESTS (default 3000) choose the run; SLUICE_LBD the
-// daemon (default: the build's lb/lbd).
+// daemon (default: the build's lbd/lbd).
 #include <unistd.h>
 
 #include <chrono>

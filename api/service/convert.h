@@ -15,7 +15,7 @@ absl::StatusOr<VipKey> ToVipKey(const v1::Vip& vip, const std::string& field);
 v1::Vip ToProto(const VipKey& key);
 absl::StatusOr<IpAddress> ToAddress(const std::string& text, const std::string& field);
 
-// What a new VIP, real or prefix must be beyond syntax (lb/address_rules.h).
+// What a new VIP, real or prefix must be beyond syntax (base/address_rules.h).
 // Only what creates state is checked so: a VIP or prefix an older lbd
 // accepted can still be named to delete it.
 absl::Status CheckNewVip(const VipKey& key, const std::string& field);

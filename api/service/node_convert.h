@@ -1,5 +1,5 @@
 // Validation and translation between sluice.v1.Node's messages and the node
-// model (lb/node/node_config.h). Errors are INVALID_ARGUMENT naming the
+// model (node/node_config.h). Errors are INVALID_ARGUMENT naming the
 // field, e.g. "policy.ingress.rules[2].port_max: ...".
 #pragma once
 

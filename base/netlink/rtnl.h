@@ -1,5 +1,5 @@
 // A NETLINK_ROUTE socket over libmnl and small helpers for reading rtnetlink
-// messages. Internal to lb/netlink; the public API is next_hop.h and
+// messages. Internal to base/netlink; the public API is next_hop.h and
 // netlink_watcher.h.
 #pragma once
 

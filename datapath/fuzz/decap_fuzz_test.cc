@@ -112,7 +112,7 @@ class DecapFuzz : public ::testing::Test {
     }
     ASSERT_EQ(err, 0) << "loading decap: " << strerror(-err);
     for (const IpAddress& a : local_) {
-      // What lbd does for each address of the host (lb/decap.cc).
+      // What lbd does for each address of the host (decap/decap.cc).
       sluice_vip_key k{};
       std::memcpy(k.addr, a.bytes.data(), a.size());
       k.family = a.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;

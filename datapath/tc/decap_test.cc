@@ -107,7 +107,7 @@ class DecapTest : public ::testing::Test {
     if (skel_) decap::destroy(skel_);
   }
 
-  // What lbd does for each address of the host (lb/decap.cc).
+  // What lbd does for each address of the host (decap/decap.cc).
   void AddLocalAddress(const IpAddress& addr) {
     sluice_vip_key k{};
     std::memcpy(k.addr, addr.bytes.data(), addr.size());

@@ -1,5 +1,5 @@
 // Writes an IPv4 source blacklist into one generation's maps the way lbd
-// lays it out (lb/v4_blacklist_layout.h), for fixtures and benchmarks that
+// lays it out (datapath/maps/v4_blacklist_layout.h), for fixtures and benchmarks that
 // drive the XDP program without lbd.
 #pragma once
 

@@ -2,7 +2,7 @@
 /*
  * Shapes shared by the BPF datapath and the C++ control plane: map keys and
  * values, counter ids, drop reasons. Included by both sides; the C++ side
- * checks the sizes with static_assert (lb/shapes_check.cc). Plain C, fixed-
+ * checks the sizes with static_assert (datapath/maps/shapes_check.cc). Plain C, fixed-
  * width kernel types only, explicit padding so both compilers agree.
  */
 #ifndef SLUICE_SHARED_H
@@ -143,7 +143,7 @@ struct sluice_backend {
 
 /* The IPv4 source blacklist in two levels, so a lookup costs the same for
  * one prefix as for millions (an LPM trie walks ~log2(N) nodes). lbd
- * expands the prefixes into them (lb/v4_blacklist_layout.h):
+ * expands the prefixes into them (datapath/maps/v4_blacklist_layout.h):
  * - `top`, an array indexed by the address's upper 16 bits: a /16 of
  *   nothing, a /16 some prefix of length <= 16 covers, or a /16 with
  *   leaves, and then which of its /24s have one (so the many packets from
