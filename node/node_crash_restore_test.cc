@@ -18,6 +18,7 @@
 #include "base/testing/crash_injection.h"
 #include "gtest/gtest.h"
 #include "node/node.h"
+#include "node/testing/small_node_datapath.h"
 
 namespace sluice::node {
 namespace {
@@ -95,16 +96,7 @@ class NodeCrashRestoreTest : public ::testing::Test {
 
   // Loads the programs over the pins and restores (lbd's start).
   absl::Status Open() {
-    NodeDatapathOptions o;
-    o.pin_dir = pin_dir_;
-    o.conntrack_entries = 1024;
-    o.max_endpoints = 8;
-    o.max_services = 8;
-    o.max_service_backends = 32;
-    o.max_policy_prefixes = 64;
-    o.max_policy_rules = 64;
-    o.event_ring_bytes = 4096;
-    auto dp = NodeDatapath::Open(o);
+    auto dp = NodeDatapath::Open(testing::SmallNodeDatapathOptions(pin_dir_));
     if (!dp.ok()) return dp.status();
     datapath_ = std::move(*dp);
     return Restart();

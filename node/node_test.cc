@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "node/policy_compiler.h"
+#include "node/testing/small_node_datapath.h"
 
 namespace sluice::node {
 namespace {
@@ -49,15 +50,7 @@ class NodeTest : public ::testing::Test {
   }
 
   void Open() {
-    NodeDatapathOptions o;
-    o.pin_dir = pin_dir_;
-    o.conntrack_entries = 4096;
-    o.max_endpoints = 16;
-    o.max_services = 8;
-    o.max_service_backends = 64;
-    o.max_policy_prefixes = 256;
-    o.max_policy_rules = 256;
-    auto dp = NodeDatapath::Open(o);
+    auto dp = NodeDatapath::Open(testing::SmallNodeDatapathOptions(pin_dir_));
     ASSERT_TRUE(dp.ok()) << dp.status();
     datapath_ = std::move(*dp);
     auto grace = GracePeriod::Create();
