@@ -171,7 +171,7 @@ static __always_inline int related_icmp_error(struct __sk_buff *skb, const struc
 
 /* Returns: the connection entry the packet is a reply of, updated; NULL
  * when it is no reply. */
-static __always_inline struct sluice_ct_entry *reply_of(const struct ctx *c)
+static __always_inline struct sluice_ct_entry *reply_entry(const struct ctx *c)
 {
 	struct sluice_ct_key k;
 	struct sluice_ct_entry *e;
@@ -283,11 +283,10 @@ SEC("tc")
 int sluice_from_endpoint(struct __sk_buff *skb)
 {
 	struct ctx c = { .direction = SLUICE_EGRESS };
-	struct service_conn sc;
 	struct sluice_endpoint *ep;
 	struct sluice_service *svc;
 	struct sluice_ct_entry *e;
-	int verdict, new_conn;
+	int verdict, new_conn = 0;
 
 	verdict = enter(skb, &c, SLUICE_NODE_CTR_FROM_ENDPOINT, &ep);
 	if (verdict != GO_ON)
@@ -299,6 +298,8 @@ int sluice_from_endpoint(struct __sk_buff *skb)
 		return verdict;
 	svc = service_of(&c);
 	if (svc) {
+		struct service_conn sc = {};
+
 		sc.created = pick_backend(&c, svc, &sc.backend_id);
 		if (sc.created < 0)
 			return refuse_connection(skb, &c);
@@ -307,7 +308,7 @@ int sluice_from_endpoint(struct __sk_buff *skb)
 			return verdict;
 		return deliver_to_endpoint(skb, &c, &sc.translated, NULL, sc.new_conn);
 	}
-	e = reply_of(&c);
+	e = reply_entry(&c);
 	if (e)
 		return deliver_to_endpoint(skb, &c, &c.pkt.flow, e, 0);
 	verdict = handle_forward(skb, &c, &new_conn);
@@ -322,7 +323,7 @@ int sluice_to_endpoint(struct __sk_buff *skb)
 	struct ctx c = { .direction = SLUICE_INGRESS };
 	struct sluice_endpoint *ep;
 	struct sluice_ct_entry *e;
-	int verdict, new_conn;
+	int verdict, new_conn = 0;
 
 	/* Our own ICMP reject, sent back to the workload that asked. */
 	if (skb->mark == SLUICE_MARK_REJECT) {
@@ -335,7 +336,7 @@ int sluice_to_endpoint(struct __sk_buff *skb)
 	verdict = related_icmp_error(skb, &c);
 	if (verdict != GO_ON)
 		return verdict;
-	e = reply_of(&c);
+	e = reply_entry(&c);
 	if (e) {
 		/* To the client: the service's address again. */
 		if (e->flags & SLUICE_CT_NAT) {

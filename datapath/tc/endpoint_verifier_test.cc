@@ -2,7 +2,7 @@
 // (datapath/tc/endpoint.bpf.c), loaded as the fixture loads it, must verify
 // in at most 70% of the kernel's 1M processed-instruction limit, so the next
 // feature does not push it over. The counts are printed for
-// docs/benchmarks.md ("Verified instructions").
+// docs/tc-datapath.md ("Stages").
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>

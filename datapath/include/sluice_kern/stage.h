@@ -4,11 +4,13 @@
  * verifier checks once, on its own, from its argument types, and not again
  * at every call site with the caller's state. That is what keeps a program
  * made of several stages far under the verifier's 1M-instruction limit
- * (docs/benchmarks.md, "Verified instructions"). The rules that come with
+ * (docs/tc-datapath.md, "Stages"). The rules that come with
  * it: a stage is not static; its arguments are the context, scalars or
  * pointers to memory of the pointed-to type's size (a pointer stored inside
  * that memory is only a number to the stage: pass it as its own argument);
- * it returns a scalar.
+ * it returns a scalar. Verifier: stack memory passed to a stage must be
+ * initialized, even when the stage only writes it (the verifier waives
+ * this only for loaders with CAP_PERFMON; we do not count on that).
  */
 #ifndef SLUICE_KERN_STAGE_H
 #define SLUICE_KERN_STAGE_H
