@@ -1007,7 +1007,7 @@ TEST_F(NodeDatapathTest, IcmpErrorToAnUnrelatedHostIsJudgedByPolicy) {
 
 using NodeDatapathKnownBugsTest = NodeDatapathTest;
 
-// BUG: a later fragment carries no ports; handle_reply (endpoint.bpf.c:200)
+// BUG: a later fragment carries no ports; reply_entry (endpoint.bpf.c)
 // looks it up with ports 0, never finds its connection, and the policy judges
 // it as a portless packet: the rest of a fragmented reply (large UDP answers)
 // is dropped by a deny-all ingress policy that let its first fragment in.
