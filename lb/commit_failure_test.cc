@@ -1,0 +1,201 @@
+// A commit that fails at any step leaves the model equal to the datapath.
+// For each kind of LoadBalancer operation, a dry run counts its BPF map
+// writes W; then for every N in 1..W the operation runs on a fresh state
+// with its Nth map write failing (lb/testing/crash_injection: EIO, nothing
+// written). Whatever the operation answers, afterwards:
+//   - what the datapath holds (active generation, backends, ring pool) is
+//     exactly what the model says (lb/testing/datapath_view),
+//   - both generations are equal again (the next commit starts clean),
+//   - an error means nothing changed, OK means the whole change applied,
+//   - the next operations succeed and keep model == datapath.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "lb/load_balancer.h"
+#include "lb/testing/crash_injection.h"
+#include "lb/testing/datapath_view.h"
+#include "lb/testing/test_load_balancer.h"
+
+namespace sluice::lb {
+namespace {
+
+using sluice::testing::ArmFailureAt;
+using sluice::testing::MapWritesSinceArmed;
+using testing::DescribeDatapath;
+using testing::DescribeModel;
+using testing::GenerationDifferences;
+
+IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
+IpPrefix Prefix(const char* text) { return *ParseIpPrefix(text); }
+VipKey Vip(const char* address, uint16_t port) { return {Ip(address), port, IPPROTO_TCP}; }
+
+const VipKey kWeb = Vip("10.0.0.10", 80);
+const VipKey kApi = Vip("10.0.0.11", 443);
+
+using LbStep = std::function<absl::Status(LoadBalancer&)>;
+
+class CommitFailureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
+    pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-commit-failure-test-", getpid());
+  }
+  void TearDown() override {
+    ArmFailureAt(0);
+    Fresh();
+  }
+
+  // Drops the LoadBalancer and its pins.
+  void Fresh() {
+    lb_.reset();
+    datapath_.reset();
+    if (!pin_dir_.empty()) std::system(absl::StrCat("rm -rf ", pin_dir_).c_str());
+  }
+
+  void OpenWith(const LbStep& setup) {
+    Fresh();
+    auto t = sluice::lb::testing::OpenTestLoadBalancer(
+        sluice::lb::testing::SmallDatapathOptions(pin_dir_),
+        [](const IpAddress&) { return NextHopMac{}; }, /*default_ring_size=*/4099);
+    ASSERT_TRUE(t.ok()) << t.status();
+    datapath_ = std::move(t->datapath);
+    lb_ = std::move(t->lb);
+    absl::Status s = setup(*lb_);
+    ASSERT_TRUE(s.ok()) << "setup: " << s;
+  }
+
+  std::string Model() const { return DescribeModel(lb_->Snapshot(), LoadBalancerOptions{}.hash_seed); }
+
+  // model == datapath and both generations equal, or a failure naming `when`.
+  void ExpectConsistent(const std::string& when) {
+    EXPECT_EQ(Model(), DescribeDatapath(*datapath_)) << "model vs datapath " << when;
+    EXPECT_EQ(GenerationDifferences(*datapath_), "") << when;
+  }
+
+  void ExpectEveryFailureConsistent(const LbStep& setup, const LbStep& change) {
+    OpenWith(setup);
+    const std::string before = Model();
+    ArmFailureAt(0);
+    absl::Status s = change(*lb_);
+    ASSERT_TRUE(s.ok()) << "change: " << s;
+    const uint64_t writes = MapWritesSinceArmed();
+    const std::string after = Model();
+    ASSERT_NE(before, after) << "the change changes nothing";
+    ASSERT_EQ(after, DescribeDatapath(*datapath_)) << "the dry run";
+    ASSERT_GT(writes, 0u);
+
+    for (uint64_t n = 1; n <= writes; ++n) {
+      OpenWith(setup);
+      ArmFailureAt(n);
+      absl::Status result = change(*lb_);
+      ArmFailureAt(0);
+      const std::string when =
+          absl::StrCat("after map write ", n, " of ", writes, " failed (answer: ",
+                       result.ToString(), ")");
+      ExpectConsistent(when);
+      EXPECT_EQ(Model(), result.ok() ? after : before)
+          << when << ": an error must change nothing, OK must apply everything";
+      if (!result.ok()) {
+        absl::Status again = change(*lb_);
+        EXPECT_TRUE(again.ok()) << "the same change again " << when << ": " << again;
+      }
+      // A new backend takes a fresh id and rewrites a ring: it must not
+      // collide with ids or regions the failed commit left in use.
+      absl::Status next = lb_->AddBackend(kApi, Ip("10.9.9.9"), 7);
+      EXPECT_TRUE(next.ok()) << "the next operation " << when << ": " << next;
+      ExpectConsistent(absl::StrCat("after the next operation, ", when));
+      if (HasFailure()) return;   // one broken crash point tells enough
+    }
+  }
+
+  std::string pin_dir_;
+  std::unique_ptr<XdpDatapath> datapath_;
+  std::unique_ptr<LoadBalancer> lb_;
+};
+
+// Two VIPs, three reals on one (one drained), a small blacklist.
+absl::Status TwoVips(LoadBalancer& lb) {
+  if (auto s = lb.AddVip(kWeb, HashMode::kFiveTuple, 0); !s.ok()) return s;
+  if (auto s = lb.AddVip(kApi, HashMode::kSource, 0); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.1"), 100); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.2"), 100); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.3"), 0); !s.ok()) return s;
+  if (auto s = lb.AddBackend(kApi, Ip("10.1.0.1"), 100); !s.ok()) return s;
+  return lb.AddToBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")},
+                            {Ip("198.51.100.1")}})
+      .status();
+}
+
+TEST_F(CommitFailureTest, AddVip) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
+    return lb.AddVip(Vip("10.0.0.12", 0), HashMode::kFiveTuple, 0);
+  });
+}
+
+TEST_F(CommitFailureTest, DeleteVip) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) { return lb.DeleteVip(kWeb); });
+}
+
+TEST_F(CommitFailureTest, AddBackend) {
+  ExpectEveryFailureConsistent(
+      TwoVips, [](LoadBalancer& lb) { return lb.AddBackend(kWeb, Ip("10.1.0.4"), 50); });
+}
+
+TEST_F(CommitFailureTest, DeleteBackend) {
+  ExpectEveryFailureConsistent(
+      TwoVips, [](LoadBalancer& lb) { return lb.DeleteBackend(kWeb, Ip("10.1.0.2")); });
+}
+
+TEST_F(CommitFailureTest, DrainBackend) {
+  ExpectEveryFailureConsistent(
+      TwoVips, [](LoadBalancer& lb) { return lb.SetBackendWeight(kWeb, Ip("10.1.0.1"), 0); });
+}
+
+TEST_F(CommitFailureTest, ReweighBackend) {
+  ExpectEveryFailureConsistent(
+      TwoVips, [](LoadBalancer& lb) { return lb.SetBackendWeight(kWeb, Ip("10.1.0.2"), 30); });
+}
+
+TEST_F(CommitFailureTest, BlacklistAdd) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
+    return lb.AddToBlacklist({{Prefix("203.0.113.0/25"), Prefix("10.200.0.0/16"),
+                               Prefix("2001:db8:bad:1::/64")},
+                              {}})
+        .status();
+  });
+}
+
+TEST_F(CommitFailureTest, BlacklistDelete) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
+    return lb.DeleteFromBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")}, {}})
+        .status();
+  });
+}
+
+TEST_F(CommitFailureTest, BlacklistPush) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
+    return lb.ReplaceBlacklist({{Prefix("203.0.113.0/24"), Prefix("10.0.0.0/8"),
+                                 Prefix("2001:db8:1::/48")},
+                                {Ip("198.51.100.9")}})
+        .status();
+  });
+}
+
+TEST_F(CommitFailureTest, ArpAdd) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
+    return lb.AddToBlacklist({{}, {Ip("198.51.100.2"), Ip("198.51.100.3")}}).status();
+  });
+}
+
+TEST_F(CommitFailureTest, ArpDelete) {
+  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
+    return lb.DeleteFromBlacklist({{}, {Ip("198.51.100.1")}}).status();
+  });
+}
+
+}  // namespace
+}  // namespace sluice::lb
