@@ -8,8 +8,10 @@
 //   - both generations are equal again (the next commit starts clean),
 //   - an error means nothing changed, OK means the whole change applied,
 //   - the next operations succeed and keep model == datapath.
+// The *WhileWritesKeepFailing cases fail every write from N on instead.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 
@@ -112,6 +114,44 @@ class CommitFailureTest : public ::testing::Test {
     }
   }
 
+  // Writes fail from write N on (the kernel keeps refusing). The operation
+  // answers an error (nothing changed) or OK (applied; what failed after the
+  // flip waits). While writes fail, the next operation is refused and
+  // changes nothing; once they succeed again, the next one first finishes
+  // what waits (counted as repaired), and model == datapath.
+  void ExpectPersistentFailuresRecovered(const LbStep& setup, const LbStep& change) {
+    OpenWith(setup);
+    const std::string before = Model();
+    ArmFailureAt(0);
+    ASSERT_TRUE(change(*lb_).ok());
+    const uint64_t writes = MapWritesSinceArmed();
+    const std::string after = Model();
+    bool some_waited = false;
+
+    for (uint64_t n = 1; n <= writes; ++n) {
+      OpenWith(setup);
+      ArmFailureAt(n, UINT64_MAX);
+      absl::Status result = change(*lb_);
+      const std::string when = absl::StrCat("with map writes failing from ", n, " of ", writes,
+                                            " on (answer: ", result.ToString(), ")");
+      EXPECT_EQ(Model(), result.ok() ? after : before) << when;
+      const CommitRepairCounts waiting = lb_->RepairCounts();
+      some_waited |= waiting.pending > 0;
+      const std::string model = Model();
+      EXPECT_FALSE(lb_->AddBackend(kApi, Ip("10.9.9.9"), 7).ok()) << when;
+      EXPECT_EQ(Model(), model) << "a refused operation changed the model " << when;
+
+      ArmFailureAt(0);
+      absl::Status next = lb_->AddBackend(kApi, Ip("10.9.9.9"), 7);
+      EXPECT_TRUE(next.ok()) << "once writes succeed again " << when << ": " << next;
+      EXPECT_EQ(lb_->RepairCounts().pending, 0u) << when;
+      EXPECT_GE(lb_->RepairCounts().repaired, waiting.pending) << when;
+      ExpectConsistent(absl::StrCat("after recovering, ", when));
+      if (HasFailure()) return;
+    }
+    EXPECT_TRUE(some_waited) << "no failure point left a step waiting";
+  }
+
   std::string pin_dir_;
   std::unique_ptr<XdpDatapath> datapath_;
   std::unique_ptr<LoadBalancer> lb_;
@@ -194,6 +234,23 @@ TEST_F(CommitFailureTest, ArpAdd) {
 TEST_F(CommitFailureTest, ArpDelete) {
   ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
     return lb.DeleteFromBlacklist({{}, {Ip("198.51.100.1")}}).status();
+  });
+}
+
+TEST_F(CommitFailureTest, DrainBackendWhileWritesKeepFailing) {
+  ExpectPersistentFailuresRecovered(
+      TwoVips, [](LoadBalancer& lb) { return lb.SetBackendWeight(kWeb, Ip("10.1.0.1"), 0); });
+}
+
+TEST_F(CommitFailureTest, DeleteVipWhileWritesKeepFailing) {
+  ExpectPersistentFailuresRecovered(TwoVips, [](LoadBalancer& lb) { return lb.DeleteVip(kWeb); });
+}
+
+TEST_F(CommitFailureTest, BlacklistPushWhileWritesKeepFailing) {
+  ExpectPersistentFailuresRecovered(TwoVips, [](LoadBalancer& lb) {
+    return lb.ReplaceBlacklist({{Prefix("203.0.113.0/24"), Prefix("2001:db8:1::/48")},
+                                {Ip("198.51.100.9")}})
+        .status();
   });
 }
 

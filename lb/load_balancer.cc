@@ -434,9 +434,13 @@ absl::Status LoadBalancer::CommitBlacklist(Transaction& txn, const V4BlacklistLa
   }
   AddLayoutWrites(plan, txn);
   ASSIGN_OR_RETURN(uint32_t active, tables_.Active());
-  // Only a restart reads a record, the active generation's: a failed commit
-  // may leave the inactive one ahead (the next commit rewrites it).
   WriteV4Record(active ^ 1);
+  // Not applied: the inactive record gets the active one's list back (any
+  // later commit may flip to it, and a restart reads the active record).
+  txn.OnAbort([this, active] {
+    const uint64_t* from = datapath_->v4_record(active);
+    std::copy(from, from + from[0] + 1, datapath_->v4_record(active ^ 1));
+  });
   RETURN_IF_ERROR(std::move(txn).Commit());
   v4_layout_.Accept(plan);
   WriteV4Record(active);

@@ -73,6 +73,23 @@ class DatapathCollector : public prometheus::Collectable {
       events.metric.push_back(Sample(c.packets, {{"class", name}}));
     }
     out->insert(out->end(), {vip_p, vip_b, be_p, be_b, drops, verdicts, events});
+    CollectCommitRepairs(out);
+  }
+
+  // Commit steps after a flip that failed (lb/transaction.h): redone, or
+  // still waiting (then the next commit is refused until they succeed).
+  void CollectCommitRepairs(std::vector<MetricFamily>* out) const {
+    const CommitRepairCounts repairs = sources_.lb->RepairCounts();
+    MetricFamily repaired = Family("sluice_commit_repairs_total",
+                                   "Commit steps after the flip that failed and were redone");
+    repaired.metric.push_back(Sample(repairs.repaired, {}));
+    MetricFamily pending{"sluice_commit_repairs_pending",
+                         "Commit steps after the flip that failed and still wait", MetricType::Gauge,
+                         {}};
+    ClientMetric waiting;
+    waiting.gauge.value = repairs.pending;
+    pending.metric.push_back(waiting);
+    out->insert(out->end(), {repaired, pending});
   }
 
   void CollectNode(std::vector<MetricFamily>* out) const {

@@ -18,12 +18,14 @@ namespace {
 std::atomic<uint64_t> g_writes{0};
 std::atomic<uint64_t> g_crash_at{0};
 std::atomic<uint64_t> g_fail_at{0};
+std::atomic<uint64_t> g_fail_count{0};
 
 // Counts one map write. Returns false when this write is to fail instead.
 bool CountWrite() {
   const uint64_t n = g_writes.fetch_add(1) + 1;
   if (n == g_crash_at.load()) _exit(kCrashExitCode);
-  if (n == g_fail_at.load()) {
+  const uint64_t fail_at = g_fail_at.load();
+  if (fail_at != 0 && n >= fail_at && n - fail_at < g_fail_count.load()) {
     errno = kInjectedErrno;
     return false;
   }
@@ -48,9 +50,10 @@ void ArmCrashBefore(uint64_t write) {
   g_crash_at = write;
 }
 
-void ArmFailureAt(uint64_t write) {
+void ArmFailureAt(uint64_t write, uint64_t count) {
   g_writes = 0;
   g_crash_at = 0;
+  g_fail_count = count;
   g_fail_at = write;
 }
 

@@ -25,10 +25,10 @@ void ArmCrashBefore(uint64_t write);
 // The errno of a write failed by ArmFailureAt (libbpf returns its negative).
 constexpr int kInjectedErrno = EIO;
 
-// Counts map writes from now on; the `write`th one (1-based) fails with
-// kInjectedErrno without reaching the kernel (a batch reports 0 entries
-// done); the others happen. 0: count only.
-void ArmFailureAt(uint64_t write);
+// Counts map writes from now on; the `write`th one (1-based) and the
+// `count` - 1 after it fail with kInjectedErrno without reaching the kernel
+// (a batch reports 0 entries done); the others happen. 0: count only.
+void ArmFailureAt(uint64_t write, uint64_t count = 1);
 
 // Map writes made since the last ArmCrashBefore() or ArmFailureAt().
 uint64_t MapWritesSinceArmed();
