@@ -70,7 +70,9 @@ class CommitFailureTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << "setup: " << s;
   }
 
-  std::string Model() const { return DescribeModel(lb_->Snapshot(), LoadBalancerOptions{}.hash_seed); }
+  std::string Model() const {
+    return DescribeModel(lb_->Snapshot(), LoadBalancerOptions{}.hash_seed);
+  }
 
   // model == datapath and both generations equal, or a failure naming `when`.
   void ExpectConsistent(const std::string& when) {

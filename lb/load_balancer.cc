@@ -521,7 +521,9 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistCh
     if (!p.address.is_v4() && !prefixes.count(p)) txn.Erase<GenTable::kSrcBlacklistV6>(V6Key(p));
   }
   for (const IpPrefix& p : prefixes) {
-    if (!p.address.is_v4() && !config_.prefixes.count(p)) txn.Put<GenTable::kSrcBlacklistV6>(V6Key(p), kListed);
+    if (!p.address.is_v4() && !config_.prefixes.count(p)) {
+      txn.Put<GenTable::kSrcBlacklistV6>(V6Key(p), kListed);
+    }
   }
   for (const IpAddress& a : config_.arp_ips) {
     if (!arp_ips.count(a)) txn.Erase<GenTable::kArpBlacklist>(ArpKey(a));

@@ -105,7 +105,8 @@ class LoadBalancer {
   absl::StatusOr<uint32_t> WriteRing(const VipEntry& vip);
   std::vector<uint32_t> ReadRing(const VipEntry& vip) const;
   // The backends map record of `b` (a member of `vip`).
-  sluice_backend BackendRecord(const VipEntry& vip, const BackendEntry& b, uint8_t extra_flags) const;
+  sluice_backend BackendRecord(const VipEntry& vip, const BackendEntry& b,
+                               uint8_t extra_flags) const;
   absl::Status WriteBackend(const VipEntry& vip, const BackendEntry& b, uint8_t extra_flags);
   absl::Status ClearBackend(uint32_t id);
   // Adds to `txn` the switch of `vip` (already holding the new backend set)

@@ -76,16 +76,17 @@ class DatapathCollector : public prometheus::Collectable {
     CollectCommitRepairs(out);
   }
 
-  // Commit steps after a flip that failed (lb/transaction.h): redone, or
-  // still waiting (then the next commit is refused until they succeed).
+  // Commit steps that failed (an undo, or a step after the flip;
+  // lb/transaction.h): redone on a retry, or waiting for the next commit
+  // (which is refused until they succeed).
   void CollectCommitRepairs(std::vector<MetricFamily>* out) const {
     const CommitRepairCounts repairs = sources_.lb->RepairCounts();
     MetricFamily repaired = Family("sluice_commit_repairs_total",
-                                   "Commit steps after the flip that failed and were redone");
+                                   "Commit steps that failed and succeeded on a retry");
     repaired.metric.push_back(Sample(repairs.repaired, {}));
     MetricFamily pending{"sluice_commit_repairs_pending",
-                         "Commit steps after the flip that failed and still wait", MetricType::Gauge,
-                         {}};
+                         "Commit steps that failed and wait for the next commit",
+                         MetricType::Gauge, {}};
     ClientMetric waiting;
     waiting.gauge.value = repairs.pending;
     pending.metric.push_back(waiting);

@@ -124,7 +124,8 @@ absl::Status Transaction::Abort(absl::Status cause, uint32_t inactive, size_t wr
   for (size_t i = 0; i < undo.size(); ++i) {
     absl::Status status = repairs_->RunWithRetries(undo[i]);
     if (status.ok()) continue;
-    fprintf(stderr, "lbd: undoing a commit that did not apply: %s; retried before the next commit\n",
+    fprintf(stderr,
+            "lbd: undoing a commit that did not apply: %s; retried before the next commit\n",
             std::string(status.message()).c_str());
     repairs_->Defer({undo.begin() + i, undo.end()});
     break;

@@ -10,8 +10,9 @@
 //
 // Commit has exactly two outcomes:
 //   - an error: NOT APPLIED, nothing changed. Packets never saw any of it;
-//     the pre-flip writes and the inactive copy were put back (OnAbort
-//     callbacks run). The error names the step that failed.
+//     the pre-flip writes and the inactive copy were put back (an undo that
+//     fails even when retried waits like the steps below), OnAbort
+//     callbacks ran. The error names the step that failed.
 //   - OK: APPLIED. The generation flipped and packets use the new state. A
 //     later step that fails (an after-flip write, the grace period, a
 //     retirement, bringing the old copy up to date) is retried here; one
@@ -22,7 +23,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <functional>
 #include <string>
@@ -70,7 +70,8 @@ class Transaction {
   // Writes of the generational tables: the inactive copy before the flip,
   // the old one after it.
   template <GenTable T>
-  void Put(const typename GenTableTypes<T>::Key& key, const typename GenTableTypes<T>::Value& value) {
+  void Put(const typename GenTableTypes<T>::Key& key,
+           const typename GenTableTypes<T>::Value& value) {
     ops_.push_back({T, false, Bytes(key), Bytes(value)});
   }
   template <GenTable T>

@@ -101,7 +101,8 @@ std::string DescribeDatapath(const XdpDatapath& dp) {
 
   const uint64_t* record = dp.v4_record(gen & 1);
   for (uint64_t i = 1; i <= record[0]; ++i) {
-    IpPrefix p{V4FromHostOrder(static_cast<uint32_t>(record[i])), static_cast<int>(record[i] >> 32)};
+    IpPrefix p{V4FromHostOrder(static_cast<uint32_t>(record[i])),
+               static_cast<int>(record[i] >> 32)};
     lines.push_back(absl::StrCat("prefix ", p.ToString()));
   }
   auto top = ReadAllEntries(maps.src_v4_top);
