@@ -20,6 +20,7 @@
 #include "lb/load_balancer.h"
 #include "lb/testing/crash_injection.h"
 #include "lb/testing/datapath_view.h"
+#include "lb/testing/lb_changes.h"
 #include "lb/testing/test_load_balancer.h"
 
 namespace sluice::lb {
@@ -27,16 +28,7 @@ namespace {
 
 using sluice::testing::ArmFailureAt;
 using sluice::testing::MapWritesSinceArmed;
-using testing::DescribeDatapath;
-using testing::DescribeModel;
-using testing::GenerationDifferences;
-
-IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
-IpPrefix Prefix(const char* text) { return *ParseIpPrefix(text); }
-VipKey Vip(const char* address, uint16_t port) { return {Ip(address), port, IPPROTO_TCP}; }
-
-const VipKey kWeb = Vip("10.0.0.10", 80);
-const VipKey kApi = Vip("10.0.0.11", 443);
+using namespace sluice::lb::testing;  // datapath_view.h, lb_changes.h
 
 using LbStep = std::function<absl::Status(LoadBalancer&)>;
 
@@ -109,7 +101,7 @@ class CommitFailureTest : public ::testing::Test {
       }
       // A new backend takes a fresh id and rewrites a ring: it must not
       // collide with ids or regions the failed commit left in use.
-      absl::Status next = lb_->AddBackend(kApi, Ip("10.9.9.9"), 7);
+      absl::Status next = lb_->AddBackend(kApiVip, Ip("10.9.9.9"), 7);
       EXPECT_TRUE(next.ok()) << "the next operation " << when << ": " << next;
       ExpectConsistent(absl::StrCat("after the next operation, ", when));
       if (HasFailure()) return;   // one broken crash point tells enough
@@ -140,11 +132,11 @@ class CommitFailureTest : public ::testing::Test {
       const CommitRepairCounts waiting = lb_->RepairCounts();
       some_waited |= waiting.pending > 0;
       const std::string model = Model();
-      EXPECT_FALSE(lb_->AddBackend(kApi, Ip("10.9.9.9"), 7).ok()) << when;
+      EXPECT_FALSE(lb_->AddBackend(kApiVip, Ip("10.9.9.9"), 7).ok()) << when;
       EXPECT_EQ(Model(), model) << "a refused operation changed the model " << when;
 
       ArmFailureAt(0);
-      absl::Status next = lb_->AddBackend(kApi, Ip("10.9.9.9"), 7);
+      absl::Status next = lb_->AddBackend(kApiVip, Ip("10.9.9.9"), 7);
       EXPECT_TRUE(next.ok()) << "once writes succeed again " << when << ": " << next;
       EXPECT_EQ(lb_->RepairCounts().pending, 0u) << when;
       EXPECT_GE(lb_->RepairCounts().repaired, waiting.pending) << when;
@@ -159,101 +151,29 @@ class CommitFailureTest : public ::testing::Test {
   std::unique_ptr<LoadBalancer> lb_;
 };
 
-// Two VIPs, three reals on one (one drained), a small blacklist.
-absl::Status TwoVips(LoadBalancer& lb) {
-  if (auto s = lb.AddVip(kWeb, HashMode::kFiveTuple, 0); !s.ok()) return s;
-  if (auto s = lb.AddVip(kApi, HashMode::kSource, 0); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.1"), 100); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.2"), 100); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.3"), 0); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kApi, Ip("10.1.0.1"), 100); !s.ok()) return s;
-  return lb.AddToBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")},
-                            {Ip("198.51.100.1")}})
-      .status();
-}
-
-TEST_F(CommitFailureTest, AddVip) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
-    return lb.AddVip(Vip("10.0.0.12", 0), HashMode::kFiveTuple, 0);
-  });
-}
-
-TEST_F(CommitFailureTest, DeleteVip) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) { return lb.DeleteVip(kWeb); });
-}
-
-TEST_F(CommitFailureTest, AddBackend) {
-  ExpectEveryFailureConsistent(
-      TwoVips, [](LoadBalancer& lb) { return lb.AddBackend(kWeb, Ip("10.1.0.4"), 50); });
-}
-
-TEST_F(CommitFailureTest, DeleteBackend) {
-  ExpectEveryFailureConsistent(
-      TwoVips, [](LoadBalancer& lb) { return lb.DeleteBackend(kWeb, Ip("10.1.0.2")); });
-}
-
-TEST_F(CommitFailureTest, DrainBackend) {
-  ExpectEveryFailureConsistent(
-      TwoVips, [](LoadBalancer& lb) { return lb.SetBackendWeight(kWeb, Ip("10.1.0.1"), 0); });
-}
-
-TEST_F(CommitFailureTest, ReweighBackend) {
-  ExpectEveryFailureConsistent(
-      TwoVips, [](LoadBalancer& lb) { return lb.SetBackendWeight(kWeb, Ip("10.1.0.2"), 30); });
-}
-
-TEST_F(CommitFailureTest, BlacklistAdd) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
-    return lb.AddToBlacklist({{Prefix("203.0.113.0/25"), Prefix("10.200.0.0/16"),
-                               Prefix("2001:db8:bad:1::/64")},
-                              {}})
-        .status();
-  });
-}
-
-TEST_F(CommitFailureTest, BlacklistDelete) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
-    return lb.DeleteFromBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")}, {}})
-        .status();
-  });
-}
-
-TEST_F(CommitFailureTest, BlacklistPush) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
-    return lb.ReplaceBlacklist({{Prefix("203.0.113.0/24"), Prefix("10.0.0.0/8"),
-                                 Prefix("2001:db8:1::/48")},
-                                {Ip("198.51.100.9")}})
-        .status();
-  });
-}
-
-TEST_F(CommitFailureTest, ArpAdd) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
-    return lb.AddToBlacklist({{}, {Ip("198.51.100.2"), Ip("198.51.100.3")}}).status();
-  });
-}
-
-TEST_F(CommitFailureTest, ArpDelete) {
-  ExpectEveryFailureConsistent(TwoVips, [](LoadBalancer& lb) {
-    return lb.DeleteFromBlacklist({{}, {Ip("198.51.100.1")}}).status();
-  });
-}
+// The state and changes: lb/testing/lb_changes.h.
+TEST_F(CommitFailureTest, AddVip) { ExpectEveryFailureConsistent(TwoVips, AddVip); }
+TEST_F(CommitFailureTest, DeleteVip) { ExpectEveryFailureConsistent(TwoVips, DeleteVip); }
+TEST_F(CommitFailureTest, AddBackend) { ExpectEveryFailureConsistent(TwoVips, AddBackend); }
+TEST_F(CommitFailureTest, DeleteBackend) { ExpectEveryFailureConsistent(TwoVips, DeleteBackend); }
+TEST_F(CommitFailureTest, DrainBackend) { ExpectEveryFailureConsistent(TwoVips, DrainBackend); }
+TEST_F(CommitFailureTest, ReweighBackend) { ExpectEveryFailureConsistent(TwoVips, ReweighBackend); }
+TEST_F(CommitFailureTest, BlacklistAdd) { ExpectEveryFailureConsistent(TwoVips, BlacklistAdd); }
+TEST_F(CommitFailureTest, BlacklistDelete) { ExpectEveryFailureConsistent(TwoVips, BlacklistDelete); }
+TEST_F(CommitFailureTest, BlacklistReplace) { ExpectEveryFailureConsistent(TwoVips, BlacklistReplace); }
+TEST_F(CommitFailureTest, ArpAdd) { ExpectEveryFailureConsistent(TwoVips, ArpAdd); }
+TEST_F(CommitFailureTest, ArpDelete) { ExpectEveryFailureConsistent(TwoVips, ArpDelete); }
 
 TEST_F(CommitFailureTest, DrainBackendWhileWritesKeepFailing) {
-  ExpectPersistentFailuresRecovered(
-      TwoVips, [](LoadBalancer& lb) { return lb.SetBackendWeight(kWeb, Ip("10.1.0.1"), 0); });
+  ExpectPersistentFailuresRecovered(TwoVips, DrainBackend);
 }
 
 TEST_F(CommitFailureTest, DeleteVipWhileWritesKeepFailing) {
-  ExpectPersistentFailuresRecovered(TwoVips, [](LoadBalancer& lb) { return lb.DeleteVip(kWeb); });
+  ExpectPersistentFailuresRecovered(TwoVips, DeleteVip);
 }
 
-TEST_F(CommitFailureTest, BlacklistPushWhileWritesKeepFailing) {
-  ExpectPersistentFailuresRecovered(TwoVips, [](LoadBalancer& lb) {
-    return lb.ReplaceBlacklist({{Prefix("203.0.113.0/24"), Prefix("2001:db8:1::/48")},
-                                {Ip("198.51.100.9")}})
-        .status();
-  });
+TEST_F(CommitFailureTest, BlacklistReplaceWhileWritesKeepFailing) {
+  ExpectPersistentFailuresRecovered(TwoVips, BlacklistReplace);
 }
 
 }  // namespace
