@@ -15,6 +15,7 @@
 #include "base/testing/crash_injection.h"
 #include "gtest/gtest.h"
 #include "lb/load_balancer.h"
+#include "lb/testing/lb_changes.h"
 #include "lb/testing/test_load_balancer.h"
 
 namespace sluice::lb {
@@ -23,13 +24,7 @@ namespace {
 using sluice::testing::ArmCrashBefore;
 using sluice::testing::MapWritesSinceArmed;
 using sluice::testing::RunInChildCrashingBefore;
-
-IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
-IpPrefix Prefix(const char* text) { return *ParseIpPrefix(text); }
-VipKey Vip(const char* address, uint16_t port) { return {Ip(address), port, IPPROTO_TCP}; }
-
-const VipKey kWeb = Vip("10.0.0.10", 80);
-const VipKey kApi = Vip("10.0.0.11", 443);
+using namespace sluice::lb::testing;  // the state and changes of lb_changes.h
 
 using LbStep = std::function<absl::Status(LoadBalancer&)>;
 
@@ -163,92 +158,19 @@ class LoadBalancerCrashRestoreTest : public ::testing::Test {
   std::unique_ptr<LoadBalancer> lb_;
 };
 
-// Two VIPs, three reals on one (one drained), a small blacklist.
-absl::Status TwoVips(LoadBalancer& lb) {
-  if (auto s = lb.AddVip(kWeb, HashMode::kFiveTuple, 0); !s.ok()) return s;
-  if (auto s = lb.AddVip(kApi, HashMode::kSource, 0); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.1"), 100); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.2"), 100); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kWeb, Ip("10.1.0.3"), 0); !s.ok()) return s;
-  if (auto s = lb.AddBackend(kApi, Ip("10.1.0.1"), 100); !s.ok()) return s;
-  return lb.AddToBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")},
-                            {Ip("198.51.100.1")}})
-      .status();
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, AddVip) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.AddVip(Vip("10.0.0.12", 0), HashMode::kFiveTuple, 0);
-  });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, DeleteVip) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) { return lb.DeleteVip(kWeb); });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, AddBackend) {
-  ExpectAllOldOrAllNew(TwoVips,
-                       [](LoadBalancer& lb) { return lb.AddBackend(kWeb, Ip("10.1.0.4"), 50); });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, AddDrainedBackend) {
-  ExpectAllOldOrAllNew(TwoVips,
-                       [](LoadBalancer& lb) { return lb.AddBackend(kApi, Ip("10.1.0.4"), 0); });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, DeleteBackend) {
-  ExpectAllOldOrAllNew(TwoVips,
-                       [](LoadBalancer& lb) { return lb.DeleteBackend(kWeb, Ip("10.1.0.2")); });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, DeleteDrainedBackend) {
-  ExpectAllOldOrAllNew(TwoVips,
-                       [](LoadBalancer& lb) { return lb.DeleteBackend(kWeb, Ip("10.1.0.3")); });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, DrainBackend) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.SetBackendWeight(kWeb, Ip("10.1.0.1"), 0);
-  });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, UndrainBackend) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.SetBackendWeight(kWeb, Ip("10.1.0.3"), 100);
-  });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, ReweighBackend) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.SetBackendWeight(kWeb, Ip("10.1.0.2"), 30);
-  });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, BlacklistAdd) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.AddToBlacklist({{Prefix("203.0.113.0/25"), Prefix("10.200.0.0/16"),
-                               Prefix("2001:db8:bad:1::/64")},
-                              {Ip("198.51.100.2")}})
-        .status();
-  });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, BlacklistDelete) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.DeleteFromBlacklist({{Prefix("192.0.2.0/24"), Prefix("2001:db8:bad::/48")},
-                                   {Ip("198.51.100.1")}})
-        .status();
-  });
-}
-
-TEST_F(LoadBalancerCrashRestoreTest, BlacklistReplace) {
-  ExpectAllOldOrAllNew(TwoVips, [](LoadBalancer& lb) {
-    return lb.ReplaceBlacklist({{Prefix("203.0.113.0/24"), Prefix("10.0.0.0/8"),
-                                 Prefix("2001:db8:1::/48")},
-                                {Ip("198.51.100.9")}})
-        .status();
-  });
-}
+// The state and changes: lb/testing/lb_changes.h.
+TEST_F(LoadBalancerCrashRestoreTest, AddVip) { ExpectAllOldOrAllNew(TwoVips, AddVip); }
+TEST_F(LoadBalancerCrashRestoreTest, DeleteVip) { ExpectAllOldOrAllNew(TwoVips, DeleteVip); }
+TEST_F(LoadBalancerCrashRestoreTest, AddBackend) { ExpectAllOldOrAllNew(TwoVips, AddBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, AddDrainedBackend) { ExpectAllOldOrAllNew(TwoVips, AddDrainedBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, DeleteBackend) { ExpectAllOldOrAllNew(TwoVips, DeleteBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, DeleteDrainedBackend) { ExpectAllOldOrAllNew(TwoVips, DeleteDrainedBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, DrainBackend) { ExpectAllOldOrAllNew(TwoVips, DrainBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, UndrainBackend) { ExpectAllOldOrAllNew(TwoVips, UndrainBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, ReweighBackend) { ExpectAllOldOrAllNew(TwoVips, ReweighBackend); }
+TEST_F(LoadBalancerCrashRestoreTest, BlacklistAdd) { ExpectAllOldOrAllNew(TwoVips, BlacklistAdd); }
+TEST_F(LoadBalancerCrashRestoreTest, BlacklistDelete) { ExpectAllOldOrAllNew(TwoVips, BlacklistDelete); }
+TEST_F(LoadBalancerCrashRestoreTest, BlacklistReplace) { ExpectAllOldOrAllNew(TwoVips, BlacklistReplace); }
 
 }  // namespace
 }  // namespace sluice::lb

@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "base/bpf_errors.h"
@@ -26,6 +28,17 @@ const char* TableName(GenTable t) {
 constexpr GenTable kAllTables[] = {GenTable::kVips, GenTable::kArpBlacklist,
                                    GenTable::kSrcV4Top, GenTable::kSrcV4Leaves,
                                    GenTable::kSrcBlacklistV6};
+
+size_t ValueSize(GenTable table) {
+  switch (table) {
+    case GenTable::kVips: return sizeof(GenTableTypes<GenTable::kVips>::Value);
+    case GenTable::kArpBlacklist: return sizeof(GenTableTypes<GenTable::kArpBlacklist>::Value);
+    case GenTable::kSrcV4Top: return sizeof(GenTableTypes<GenTable::kSrcV4Top>::Value);
+    case GenTable::kSrcV4Leaves: return sizeof(GenTableTypes<GenTable::kSrcV4Leaves>::Value);
+    case GenTable::kSrcBlacklistV6: return sizeof(GenTableTypes<GenTable::kSrcBlacklistV6>::Value);
+  }
+  return 0;
+}
 
 }  // namespace
 
@@ -95,15 +108,44 @@ absl::Status GenerationalTables::Apply(absl::Span<const TableOp> ops, uint32_t g
   return absl::OkStatus();
 }
 
-absl::Status GenerationalTables::CopyKey(const TableOp& op, uint32_t from, uint32_t gen) const {
-  std::string value(op.value.size() ? op.value.size() : 64, '\0');
-  if (bpf_map_lookup_elem(Fd(op.table, from), op.key.data(), value.data()) == 0) {
-    return BpfStatus(bpf_map_update_elem(Fd(op.table, gen), op.key.data(), value.data(), BPF_ANY),
-                     "undoing a failed commit");
+absl::Status GenerationalTables::CopyKeys(absl::Span<const TableOp> ops, uint32_t from,
+                                          uint32_t gen) const {
+  // A lookup in an LPM trie answers for the longest prefix that matches,
+  // not for the exact key (an absent /64 finds its /48): the trie's copy in
+  // `from` is read whole instead (an error path; values are all "listed").
+  std::optional<absl::flat_hash_map<std::string, std::string>> v6_from;
+  std::string value;
+  for (const TableOp& op : ops) {
+    const std::string what = absl::StrCat("restoring an entry of the ", TableName(op.table));
+    bool present;
+    if (op.table == GenTable::kSrcBlacklistV6) {
+      if (!v6_from) {
+        ASSIGN_OR_RETURN(MapEntries all, ReadAllEntries(Fd(op.table, from)));
+        v6_from.emplace();
+        for (size_t i = 0; i < all.size(); ++i) v6_from->emplace(all.key(i), all.value(i));
+      }
+      auto it = v6_from->find(op.key);
+      present = it != v6_from->end();
+      if (present) value = it->second;
+    } else {
+      value.resize(ValueSize(op.table));
+      present = bpf_map_lookup_elem(Fd(op.table, from), op.key.data(), value.data()) == 0;
+    }
+    const int to = Fd(op.table, gen);
+    if (present) {
+      RETURN_IF_ERROR(
+          BpfStatus(bpf_map_update_elem(to, op.key.data(), value.data(), BPF_ANY), what));
+    } else if (bpf_map_delete_elem(to, op.key.data()) && errno != ENOENT) {
+      return BpfStatus(-errno, what);
+    }
   }
-  int err = bpf_map_delete_elem(Fd(op.table, gen), op.key.data());
-  if (err && errno != ENOENT) return BpfStatus(err, "undoing a failed commit");
   return absl::OkStatus();
+}
+
+absl::Status GenerationalTables::Flip(uint32_t gen) const {
+  uint32_t key = 0;
+  return BpfStatus(bpf_map_update_elem(datapath_->generation_fd(), &key, &gen, BPF_ANY),
+                   "flipping the generation");
 }
 
 GenerationalTables::~GenerationalTables() {
@@ -127,36 +169,6 @@ absl::Status GenerationalTables::MarkCommitInFlight(uint32_t in_flight) const {
   uint32_t key = 0;
   return BpfStatus(bpf_map_update_elem(commit_marker_fd_, &key, &in_flight, BPF_ANY),
                    "writing the commit marker");
-}
-
-absl::Status GenerationalTables::Commit(absl::Span<const TableOp> ops,
-                                        const std::function<void()>& after_flip) {
-  ASSIGN_OR_RETURN(uint32_t active, Active());
-  uint32_t next = active ^ 1;
-  RETURN_IF_ERROR(MarkCommitInFlight(1));
-
-  size_t applied = 0;
-  absl::Status status = Apply(ops, next, &applied);
-  if (!status.ok()) {
-    // Packets never read `next` yet: put back what we changed there.
-    for (size_t j = 0; j < applied; ++j) {
-      absl::Status undo = CopyKey(ops[j], active, next);
-      if (!undo.ok()) return absl::InternalError(absl::StrCat(status.message(), "; ", undo.message()));
-    }
-    return status;
-  }
-
-  uint32_t key = 0;
-  RETURN_IF_ERROR(BpfStatus(bpf_map_update_elem(datapath_->generation_fd(), &key, &next, BPF_ANY),
-                            "flipping the generation"));
-  RETURN_IF_ERROR(grace_.Wait());
-  if (after_flip) after_flip();
-
-  // Same ops, same capacity as on `next`: this cannot fail short of the
-  // kernel running out of memory. Say so; SyncInactive() repairs it.
-  status = Apply(ops, active, &applied);
-  if (!status.ok()) return absl::InternalError(absl::StrCat("committed, but ", status.message()));
-  return MarkCommitInFlight(0);
 }
 
 // Reads both copies in batches and writes only the difference, in batches:

@@ -14,45 +14,34 @@
 namespace sluice::lb {
 namespace {
 
-template <typename T>
-std::string Bytes(const T& v) {
-  return std::string(reinterpret_cast<const char*>(&v), sizeof(v));
-}
-
-TableOp VipOp(const VipEntry& vip) {
-  return {GenTable::kVips, false, Bytes(vip.key.ToBpf()), Bytes(vip.ToBpfMeta())};
-}
+constexpr uint8_t kListed = 1;   // the value of a blacklist entry
 
 // The address marker of `address` (sluice_vip_key with port 0 and proto 0).
-TableOp VipAddressOp(const IpAddress& address, bool erase) {
-  VipKey marker{address, 0, 0};
-  sluice_vip_meta none{};
-  return {GenTable::kVips, erase, Bytes(marker.ToBpf()), erase ? "" : Bytes(none)};
-}
+sluice_vip_key AddressMarker(const IpAddress& address) { return VipKey{address, 0, 0}.ToBpf(); }
 
 // IPv6 prefixes are entries of an LPM trie (IPv4: V4BlacklistLayout).
-TableOp V6PrefixOp(const IpPrefix& p, bool erase) {
-  uint8_t one = 1;
+sluice_lpm_v6_key V6Key(const IpPrefix& p) {
   sluice_lpm_v6_key k{};
   k.prefixlen = p.length;
   std::memcpy(k.addr, p.address.bytes.data(), 16);
-  return {GenTable::kSrcBlacklistV6, erase, Bytes(k), erase ? "" : Bytes(one)};
+  return k;
 }
 
-void AppendLayoutOps(const V4BlacklistLayout::Plan& plan, std::vector<TableOp>& ops) {
-  for (const auto& [slot, top] : plan.top) {
-    ops.push_back({GenTable::kSrcV4Top, false, Bytes(slot), Bytes(top)});
-  }
-  for (const auto& [block, leaf] : plan.leaves) {
-    ops.push_back({GenTable::kSrcV4Leaves, !leaf, Bytes(block), leaf ? Bytes(*leaf) : ""});
-  }
-}
-
-TableOp ArpOp(const IpAddress& a, bool erase) {
-  uint8_t one = 1;
+uint32_t ArpKey(const IpAddress& a) {
   uint32_t ip;
   std::memcpy(&ip, a.bytes.data(), 4);
-  return {GenTable::kArpBlacklist, erase, Bytes(ip), erase ? "" : Bytes(one)};
+  return ip;
+}
+
+void AddLayoutWrites(const V4BlacklistLayout::Plan& plan, Transaction& txn) {
+  for (const auto& [slot, top] : plan.top) txn.Put<GenTable::kSrcV4Top>(slot, top);
+  for (const auto& [block, leaf] : plan.leaves) {
+    if (leaf) {
+      txn.Put<GenTable::kSrcV4Leaves>(block, *leaf);
+    } else {
+      txn.Erase<GenTable::kSrcV4Leaves>(block);
+    }
+  }
 }
 
 }  // namespace
@@ -135,14 +124,14 @@ absl::Status LoadBalancer::AddVip(const VipKey& key, HashMode hash, uint32_t rin
   vip.ring_offset = *ring;
   ResetPerCpuCounter(datapath_->vip_counters_fd(), vip.vip_id).IgnoreError();
 
-  std::vector<TableOp> ops = {VipOp(vip)};
-  if (!HasVipOn(key.address)) ops.push_back(VipAddressOp(key.address, false));
-  absl::Status status = tables_.Commit(ops);
-  if (!status.ok()) {
-    rings_.Free(vip.ring_offset, vip.ring_size);
-    vip_ids_.Free(vip.vip_id);
-    return status;
-  }
+  Transaction txn = NewTransaction();
+  txn.Put<GenTable::kVips>(key.ToBpf(), vip.ToBpfMeta());
+  if (!HasVipOn(key.address)) txn.Put<GenTable::kVips>(AddressMarker(key.address), {});
+  txn.OnAbort([this, id = vip.vip_id, offset = vip.ring_offset, size = vip.ring_size] {
+    rings_.Free(offset, size);
+    vip_ids_.Free(id);
+  });
+  RETURN_IF_ERROR(std::move(txn).Commit());
   config_.vips.emplace(key, std::move(vip));
   return absl::OkStatus();
 }
@@ -153,21 +142,24 @@ absl::Status LoadBalancer::DeleteVip(const VipKey& key) {
   if (it == config_.vips.end()) {
     return absl::NotFoundError(absl::StrCat("vip ", key.ToString(), " does not exist"));
   }
-  VipEntry& vip = it->second;
-  std::vector<TableOp> ops = {{GenTable::kVips, true, Bytes(key.ToBpf()), ""}};
+  const VipEntry& vip = it->second;
+  Transaction txn = NewTransaction();
+  txn.Erase<GenTable::kVips>(key.ToBpf());
   bool last_on_address = std::next(config_.vips.lower_bound({key.address, 0, 0})) ==
                              config_.vips.upper_bound({key.address, 0xffff, 0xff});
-  if (last_on_address) ops.push_back(VipAddressOp(key.address, true));
-  RETURN_IF_ERROR(tables_.Commit(ops, [&] {
-    // No packet reads the VIP any more: its ring and backends retire.
-    for (const auto& [address, b] : vip.backends) {
-      ClearBackend(b.id).IgnoreError();
-      backend_ids_.Free(b.id);
-      next_hops_.erase(b.id);
-    }
-    rings_.Free(vip.ring_offset, vip.ring_size);
-    vip_ids_.Free(vip.vip_id);
-  }));
+  if (last_on_address) txn.Erase<GenTable::kVips>(AddressMarker(key.address));
+  // After the grace period no packet reads the VIP: its backends and ring retire.
+  for (const auto& [address, b] : vip.backends) {
+    txn.RetireBackend(b.id, [this, id = b.id] {
+      backend_ids_.Free(id);
+      next_hops_.erase(id);
+    });
+  }
+  txn.Retire([this, offset = vip.ring_offset, size = vip.ring_size, id = vip.vip_id] {
+    rings_.Free(offset, size);
+    vip_ids_.Free(id);
+  });
+  RETURN_IF_ERROR(std::move(txn).Commit());
   config_.vips.erase(it);
   return absl::OkStatus();
 }
@@ -220,8 +212,8 @@ std::vector<uint32_t> LoadBalancer::ReadRing(const VipEntry& vip) const {
   return std::vector<uint32_t>(start, start + vip.ring_size);
 }
 
-absl::Status LoadBalancer::WriteBackend(const VipEntry& vip, const BackendEntry& b,
-                                        uint8_t extra_flags) {
+sluice_backend LoadBalancer::BackendRecord(const VipEntry& vip, const BackendEntry& b,
+                                           uint8_t extra_flags) const {
   sluice_backend v{};
   b.address.ToWords(v.addr);
   v.family = BpfFamily(b.address);
@@ -233,6 +225,12 @@ absl::Status LoadBalancer::WriteBackend(const VipEntry& vip, const BackendEntry&
   }
   v.vip_id = vip.vip_id;
   v.weight = b.weight;
+  return v;
+}
+
+absl::Status LoadBalancer::WriteBackend(const VipEntry& vip, const BackendEntry& b,
+                                        uint8_t extra_flags) {
+  sluice_backend v = BackendRecord(vip, b, extra_flags);
   return BpfStatus(bpf_map_update_elem(datapath_->backends_fd(), &b.id, &v, BPF_ANY),
                    absl::StrCat("writing backend ", b.address.ToString()));
 }
@@ -243,21 +241,22 @@ absl::Status LoadBalancer::ClearBackend(uint32_t id) {
                    "clearing a backend");
 }
 
-absl::Status LoadBalancer::CommitRing(VipEntry& vip, const std::function<void()>& after_flip) {
-  uint32_t old_offset = vip.ring_offset;
+absl::Status LoadBalancer::PlanRing(VipEntry& vip, Transaction& txn) {
+  const uint32_t old_offset = vip.ring_offset;
   ASSIGN_OR_RETURN(uint32_t offset, WriteRing(vip));
-  VipEntry next = vip;
-  next.ring_offset = offset;
-  TableOp op = VipOp(next);
-  absl::Status status = tables_.Commit({&op, 1}, [&] {
-    rings_.Free(old_offset, vip.ring_size);
-    if (after_flip) after_flip();
-  });
-  if (!status.ok()) {
-    rings_.Free(offset, vip.ring_size);
-    return status;
-  }
   vip.ring_offset = offset;
+  txn.Put<GenTable::kVips>(vip.key.ToBpf(), vip.ToBpfMeta());
+  txn.Retire([this, old_offset, size = vip.ring_size] { rings_.Free(old_offset, size); });
+  txn.OnAbort([this, offset, size = vip.ring_size] { rings_.Free(offset, size); });
+  return absl::OkStatus();
+}
+
+absl::Status LoadBalancer::CommitRing(VipEntry& vip) {
+  VipEntry next = vip;
+  Transaction txn = NewTransaction();
+  RETURN_IF_ERROR(PlanRing(next, txn));
+  RETURN_IF_ERROR(std::move(txn).Commit());
+  vip = std::move(next);
   return absl::OkStatus();
 }
 
@@ -290,21 +289,25 @@ absl::Status LoadBalancer::AddBackend(const VipKey& key, const IpAddress& addres
   BackendEntry b{address, weight, id};
   next_hops_[id] = Resolve(address);
   ResetPerCpuCounter(datapath_->backend_counters_fd(), id).IgnoreError();
-
-  // Live before the commit (nothing references the id yet), committed after.
-  absl::Status status = WriteBackend(vip, b, 0);
-  if (status.ok()) {
-    vip.backends.emplace(address, b);
-    status = CommitRing(vip, {});
-    if (!status.ok()) vip.backends.erase(address);
-  }
-  if (!status.ok()) {
-    ClearBackend(id).IgnoreError();
+  auto release = [this, id] {
     next_hops_.erase(id);
     backend_ids_.Free(id);
-    return status;
+  };
+
+  VipEntry next = vip;
+  next.backends.emplace(address, b);
+  Transaction txn = NewTransaction();
+  if (absl::Status s = PlanRing(next, txn); !s.ok()) {
+    release();
+    return s;
   }
-  return WriteBackend(vip, b, SLUICE_BACKEND_COMMITTED);
+  txn.OnAbort(release);
+  // Live before the flip (nothing references the id yet), COMMITTED after.
+  txn.WriteBackendBeforeFlip(id, BackendRecord(next, b, 0), sluice_backend{});
+  txn.WriteBackendAfterFlip(id, BackendRecord(next, b, SLUICE_BACKEND_COMMITTED));
+  RETURN_IF_ERROR(std::move(txn).Commit());
+  vip = std::move(next);
+  return absl::OkStatus();
 }
 
 absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& address) {
@@ -312,23 +315,23 @@ absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& add
   ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
   VipEntry& vip = *vip_entry;
   ASSIGN_OR_RETURN(BackendEntry* b, FindBackend(vip, address));
-  BackendEntry removed = *b;
+  const BackendEntry removed = *b;
+  VipEntry next = vip;
+  next.backends.erase(address);
+  Transaction txn = NewTransaction();
+  RETURN_IF_ERROR(PlanRing(next, txn));
   // Leaving: from here a restart keeps it only while the active table names
   // it (see RestoreBackends), so a crash restores all-old or all-new.
-  RETURN_IF_ERROR(WriteBackend(vip, removed, 0));
-  vip.backends.erase(address);
-  absl::Status status = CommitRing(vip, [&] {
-    // The new table no longer names it; established flows that still do
-    // find it dead and are re-balanced ("a removed backend takes nothing").
-    ClearBackend(removed.id).IgnoreError();
+  txn.WriteBackendBeforeFlip(removed.id, BackendRecord(vip, removed, 0),
+                             BackendRecord(vip, removed, SLUICE_BACKEND_COMMITTED));
+  // The new table no longer names it; established flows that still do find
+  // it dead and are re-balanced ("a removed backend takes nothing").
+  txn.RetireBackend(removed.id, [this, id = removed.id] {
+    next_hops_.erase(id);
+    backend_ids_.Free(id);
   });
-  if (!status.ok()) {
-    vip.backends.emplace(address, removed);
-    WriteBackend(vip, removed, SLUICE_BACKEND_COMMITTED).IgnoreError();
-    return status;
-  }
-  next_hops_.erase(removed.id);
-  backend_ids_.Free(removed.id);
+  RETURN_IF_ERROR(std::move(txn).Commit());
+  vip = std::move(next);
   return absl::OkStatus();
 }
 
@@ -337,15 +340,18 @@ absl::Status LoadBalancer::SetBackendWeight(const VipKey& key, const IpAddress& 
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(VipEntry* vip_entry, FindVip(key));
   VipEntry& vip = *vip_entry;
-  ASSIGN_OR_RETURN(BackendEntry* b, FindBackend(vip, address));
-  uint32_t old_weight = b->weight;
-  b->weight = weight;
-  absl::Status status = CommitRing(vip, {});
-  if (!status.ok()) {
-    b->weight = old_weight;
-    return status;
-  }
-  return WriteBackend(vip, *b, SLUICE_BACKEND_COMMITTED);
+  RETURN_IF_ERROR(FindBackend(vip, address).status());
+  VipEntry next = vip;
+  BackendEntry& b = next.backends.at(address);
+  b.weight = weight;
+  Transaction txn = NewTransaction();
+  RETURN_IF_ERROR(PlanRing(next, txn));
+  // The weight after the table: a restart that finds the table behind the
+  // weights rebuilds it (Restore), so a crash restores all-old or all-new.
+  txn.WriteBackendAfterFlip(b.id, BackendRecord(next, b, SLUICE_BACKEND_COMMITTED));
+  RETURN_IF_ERROR(std::move(txn).Commit());
+  vip = std::move(next);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<BackendView>> LoadBalancer::ListBackends(const VipKey& key) const {
@@ -416,21 +422,26 @@ void LoadBalancer::WriteV4Record(uint32_t gen) const {
   record[0] = n;
 }
 
-// config_.prefixes already holds the new list. Commits `ops` plus the
+// config_.prefixes already holds the new list. Commits `txn` plus the
 // layout `plan`, writing the record of the generation packets switch to
 // before the switch (a restart reads the active generation's record).
-absl::Status LoadBalancer::CommitBlacklist(std::vector<TableOp> ops,
-                                           const V4BlacklistLayout::Plan& plan) {
+absl::Status LoadBalancer::CommitBlacklist(Transaction& txn, const V4BlacklistLayout::Plan& plan) {
   if (plan.leaves_after > datapath_->options().max_prefixes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "prefixes: the IPv4 prefixes longer than /16 would cover ", plan.leaves_after,
         " /24 blocks; the blacklist holds at most ", datapath_->options().max_prefixes,
         " (lbd --max-prefixes)"));
   }
-  AppendLayoutOps(plan, ops);
+  AddLayoutWrites(plan, txn);
   ASSIGN_OR_RETURN(uint32_t active, tables_.Active());
   WriteV4Record(active ^ 1);
-  RETURN_IF_ERROR(tables_.Commit(ops));
+  // Not applied: the inactive record gets the active one's list back (any
+  // later commit may flip to it, and a restart reads the active record).
+  txn.OnAbort([this, active] {
+    const uint64_t* from = datapath_->v4_record(active);
+    std::copy(from, from + from[0] + 1, datapath_->v4_record(active ^ 1));
+  });
+  RETURN_IF_ERROR(std::move(txn).Commit());
   v4_layout_.Accept(plan);
   WriteV4Record(active);
   return absl::OkStatus();
@@ -442,21 +453,21 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChan
   std::lock_guard<std::mutex> lock(mu_);
   std::set<IpPrefix> new_prefixes;
   std::set<IpAddress> new_arp;
-  std::vector<TableOp> ops;
+  Transaction txn = NewTransaction();
   uint64_t v4 = v4_prefixes_, v6 = config_.prefixes.size() - v4_prefixes_;
   for (const IpPrefix& p : change.prefixes) {
     if (config_.prefixes.count(p) || !new_prefixes.insert(p).second) continue;
     (p.address.is_v4() ? v4 : v6) += 1;
-    if (!p.address.is_v4()) ops.push_back(V6PrefixOp(p, false));
+    if (!p.address.is_v4()) txn.Put<GenTable::kSrcBlacklistV6>(V6Key(p), kListed);
   }
   std::vector<IpPrefix> added(new_prefixes.begin(), new_prefixes.end());
   for (const IpAddress& a : change.arp_ips) {
     if (config_.arp_ips.count(a) || !new_arp.insert(a).second) continue;
-    ops.push_back(ArpOp(a, false));
+    txn.Put<GenTable::kArpBlacklist>(ArpKey(a), kListed);
   }
   RETURN_IF_ERROR(CheckBlacklistCapacity(v4, v6, config_.arp_ips.size() + new_arp.size()));
   config_.prefixes.insert(added.begin(), added.end());
-  absl::Status status = CommitBlacklist(std::move(ops), v4_layout_.PlanChange(config_.prefixes, added));
+  absl::Status status = CommitBlacklist(txn, v4_layout_.PlanChange(config_.prefixes, added));
   if (!status.ok()) {
     for (const IpPrefix& p : added) config_.prefixes.erase(p);
     return status;
@@ -470,7 +481,7 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const Blacklis
   std::lock_guard<std::mutex> lock(mu_);
   std::set<IpPrefix> gone_prefixes;
   std::set<IpAddress> gone_arp;
-  std::vector<TableOp> ops;
+  Transaction txn = NewTransaction();
   uint64_t v4 = v4_prefixes_;
   for (const IpPrefix& p : change.prefixes) {
     if (!config_.prefixes.count(p)) {
@@ -478,17 +489,17 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const Blacklis
     }
     if (!gone_prefixes.insert(p).second) continue;
     v4 -= p.address.is_v4();
-    if (!p.address.is_v4()) ops.push_back(V6PrefixOp(p, true));
+    if (!p.address.is_v4()) txn.Erase<GenTable::kSrcBlacklistV6>(V6Key(p));
   }
   std::vector<IpPrefix> gone(gone_prefixes.begin(), gone_prefixes.end());
   for (const IpAddress& a : change.arp_ips) {
     if (!config_.arp_ips.count(a)) {
       return absl::NotFoundError(absl::StrCat("arp_ips: ", a.ToString(), " is not blacklisted"));
     }
-    if (gone_arp.insert(a).second) ops.push_back(ArpOp(a, true));
+    if (gone_arp.insert(a).second) txn.Erase<GenTable::kArpBlacklist>(ArpKey(a));
   }
   for (const IpPrefix& p : gone) config_.prefixes.erase(p);
-  absl::Status status = CommitBlacklist(std::move(ops), v4_layout_.PlanChange(config_.prefixes, gone));
+  absl::Status status = CommitBlacklist(txn, v4_layout_.PlanChange(config_.prefixes, gone));
   if (!status.ok()) {
     config_.prefixes.insert(gone.begin(), gone.end());
     return status;
@@ -505,22 +516,24 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistCh
   uint64_t v4 = 0;
   for (const IpPrefix& p : prefixes) v4 += p.address.is_v4();
   RETURN_IF_ERROR(CheckBlacklistCapacity(v4, prefixes.size() - v4, arp_ips.size()));
-  std::vector<TableOp> ops;
+  Transaction txn = NewTransaction();
   for (const IpPrefix& p : config_.prefixes) {
-    if (!p.address.is_v4() && !prefixes.count(p)) ops.push_back(V6PrefixOp(p, true));
+    if (!p.address.is_v4() && !prefixes.count(p)) txn.Erase<GenTable::kSrcBlacklistV6>(V6Key(p));
   }
   for (const IpPrefix& p : prefixes) {
-    if (!p.address.is_v4() && !config_.prefixes.count(p)) ops.push_back(V6PrefixOp(p, false));
+    if (!p.address.is_v4() && !config_.prefixes.count(p)) {
+      txn.Put<GenTable::kSrcBlacklistV6>(V6Key(p), kListed);
+    }
   }
   for (const IpAddress& a : config_.arp_ips) {
-    if (!arp_ips.count(a)) ops.push_back(ArpOp(a, true));
+    if (!arp_ips.count(a)) txn.Erase<GenTable::kArpBlacklist>(ArpKey(a));
   }
   for (const IpAddress& a : arp_ips) {
-    if (!config_.arp_ips.count(a)) ops.push_back(ArpOp(a, false));
+    if (!config_.arp_ips.count(a)) txn.Put<GenTable::kArpBlacklist>(ArpKey(a), kListed);
   }
   V4BlacklistLayout::Plan plan = v4_layout_.PlanAll(prefixes);
   config_.prefixes.swap(prefixes);
-  absl::Status status = CommitBlacklist(std::move(ops), plan);
+  absl::Status status = CommitBlacklist(txn, plan);
   if (!status.ok()) {
     config_.prefixes.swap(prefixes);
     return status;
@@ -539,6 +552,11 @@ BlacklistChange LoadBalancer::ListBlacklist() const {
 LbConfig LoadBalancer::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   return config_;
+}
+
+CommitRepairCounts LoadBalancer::RepairCounts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return repairs_.counts();
 }
 
 }  // namespace sluice::lb

@@ -21,6 +21,7 @@
 #include "lb/generational_tables.h"
 #include "lb/lb_config.h"
 #include "lb/next_hop_log.h"
+#include "lb/transaction.h"
 
 namespace sluice::lb {
 
@@ -85,6 +86,10 @@ class LoadBalancer {
   // A consistent copy of the configuration (for stats and metrics labels).
   LbConfig Snapshot() const;
 
+  // Commit steps that failed after their flip: repaired by a retry, or
+  // still waiting for the next commit (docs/atomic-commits.md).
+  CommitRepairCounts RepairCounts() const;
+
  private:
   LoadBalancer(XdpDatapath* datapath, GracePeriod grace, LoadBalancerOptions options,
                NextHopResolver resolver);
@@ -94,16 +99,27 @@ class LoadBalancer {
   absl::Status RestoreBackends();
   absl::Status RestoreBlacklist(uint32_t gen);
 
+  Transaction NewTransaction() { return Transaction(&tables_, &repairs_); }
   // Writes the Maglev table of `vip` (with its backends as given) into a
   // fresh ring region. Returns the region's offset.
   absl::StatusOr<uint32_t> WriteRing(const VipEntry& vip);
   std::vector<uint32_t> ReadRing(const VipEntry& vip) const;
+  // The backends map record of `b` (a member of `vip`).
+  sluice_backend BackendRecord(const VipEntry& vip, const BackendEntry& b,
+                               uint8_t extra_flags) const;
   absl::Status WriteBackend(const VipEntry& vip, const BackendEntry& b, uint8_t extra_flags);
   absl::Status ClearBackend(uint32_t id);
-  // Commits `vip` (already holding the new backend set) with a new ring.
-  absl::Status CommitRing(VipEntry& vip, const std::function<void()>& after_flip);
+  // Adds to `txn` the switch of `vip` (already holding the new backend set)
+  // to a fresh ring, whose region it frees if `txn` does not apply (and the
+  // old one after the grace period if it does). Sets vip.ring_offset.
+  absl::Status PlanRing(VipEntry& vip, Transaction& txn);
+  // Builds `vip`'s ring again and commits it.
+  absl::Status CommitRing(VipEntry& vip);
   absl::Status CheckBlacklistCapacity(uint64_t v4, uint64_t v6, uint64_t arp) const;
-  absl::Status CommitBlacklist(std::vector<TableOp> ops, const V4BlacklistLayout::Plan& plan);
+  // Commits `txn` (the IPv6 and ARP writes) with the IPv4 layout `plan`;
+  // config_.prefixes already holds the new list (the caller puts the old one
+  // back if this fails: then nothing changed).
+  absl::Status CommitBlacklist(Transaction& txn, const V4BlacklistLayout::Plan& plan);
   // Writes the IPv4 prefixes of config_ into generation `gen`'s record.
   void WriteV4Record(uint32_t gen) const;
   NextHopMac Resolve(const IpAddress& address);
@@ -126,6 +142,7 @@ class LoadBalancer {
   IdAllocator vip_ids_;
   IdAllocator backend_ids_;
   RingAllocator rings_;
+  CommitRepairs repairs_;   // what applied commits still owe
 };
 
 }  // namespace sluice::lb

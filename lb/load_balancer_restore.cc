@@ -46,7 +46,7 @@ absl::Status LoadBalancer::Restore() {
   for (auto& [key, vip] : config_.vips) {
     ASSIGN_OR_RETURN(std::vector<uint32_t> table,
                      BuildMaglevTable(MaglevInputFor(vip), vip.ring_size, options_.hash_seed));
-    if (table != ReadRing(vip)) RETURN_IF_ERROR(CommitRing(vip, {}));
+    if (table != ReadRing(vip)) RETURN_IF_ERROR(CommitRing(vip));
   }
   if (!config_.vips.empty() || !config_.prefixes.empty()) {
     fprintf(stderr, "lbd: restored %zu VIPs and %zu blacklisted prefixes from %s\n",

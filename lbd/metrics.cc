@@ -74,6 +74,24 @@ class DatapathCollector : public prometheus::Collectable {
       events.metric.push_back(Sample(c.packets, {{"class", name}}));
     }
     out->insert(out->end(), {vip_p, vip_b, be_p, be_b, drops, verdicts, events});
+    CollectCommitRepairs(out);
+  }
+
+  // Commit steps that failed (an undo, or a step after the flip;
+  // lb/transaction.h): redone on a retry, or waiting for the next commit
+  // (which is refused until they succeed).
+  void CollectCommitRepairs(std::vector<MetricFamily>* out) const {
+    const lb::CommitRepairCounts repairs = sources_.lb->RepairCounts();
+    MetricFamily repaired = Family("sluice_commit_repairs_total",
+                                   "Commit steps that failed and succeeded on a retry");
+    repaired.metric.push_back(Sample(repairs.repaired, {}));
+    MetricFamily pending{"sluice_commit_repairs_pending",
+                         "Commit steps that failed and wait for the next commit",
+                         MetricType::Gauge, {}};
+    ClientMetric waiting;
+    waiting.gauge.value = repairs.pending;
+    pending.metric.push_back(waiting);
+    out->insert(out->end(), {repaired, pending});
   }
 
   void CollectNode(std::vector<MetricFamily>* out) const {

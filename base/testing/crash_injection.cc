@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -16,10 +17,19 @@ namespace {
 
 std::atomic<uint64_t> g_writes{0};
 std::atomic<uint64_t> g_crash_at{0};
+std::atomic<uint64_t> g_fail_at{0};
+std::atomic<uint64_t> g_fail_count{0};
 
-void CountWrite() {
+// Counts one map write. Returns false when this write is to fail instead.
+bool CountWrite() {
   const uint64_t n = g_writes.fetch_add(1) + 1;
   if (n == g_crash_at.load()) _exit(kCrashExitCode);
+  const uint64_t fail_at = g_fail_at.load();
+  if (fail_at != 0 && n >= fail_at && n - fail_at < g_fail_count.load()) {
+    errno = kInjectedErrno;
+    return false;
+  }
+  return true;
 }
 
 template <typename Fn>
@@ -36,7 +46,15 @@ Fn Real(const char* name) {
 
 void ArmCrashBefore(uint64_t write) {
   g_writes = 0;
+  g_fail_at = 0;
   g_crash_at = write;
+}
+
+void ArmFailureAt(uint64_t write, uint64_t count) {
+  g_writes = 0;
+  g_crash_at = 0;
+  g_fail_count = count;
+  g_fail_at = write;
 }
 
 uint64_t MapWritesSinceArmed() { return g_writes.load(); }
@@ -59,33 +77,40 @@ absl::Status RunInChildCrashingBefore(uint64_t write, const std::function<void()
 }  // namespace sluice::testing
 
 using sluice::testing::CountWrite;
+using sluice::testing::kInjectedErrno;
 using sluice::testing::Real;
 
 extern "C" {
 
 int bpf_map_update_elem(int fd, const void* key, const void* value, __u64 flags) {
   static const auto real = Real<decltype(&bpf_map_update_elem)>("bpf_map_update_elem");
-  CountWrite();
+  if (!CountWrite()) return -kInjectedErrno;
   return real(fd, key, value, flags);
 }
 
 int bpf_map_delete_elem(int fd, const void* key) {
   static const auto real = Real<decltype(&bpf_map_delete_elem)>("bpf_map_delete_elem");
-  CountWrite();
+  if (!CountWrite()) return -kInjectedErrno;
   return real(fd, key);
 }
 
 int bpf_map_update_batch(int fd, const void* keys, const void* values, __u32* count,
                          const struct bpf_map_batch_opts* opts) {
   static const auto real = Real<decltype(&bpf_map_update_batch)>("bpf_map_update_batch");
-  CountWrite();
+  if (!CountWrite()) {
+    *count = 0;
+    return -kInjectedErrno;
+  }
   return real(fd, keys, values, count, opts);
 }
 
 int bpf_map_delete_batch(int fd, const void* keys, __u32* count,
                          const struct bpf_map_batch_opts* opts) {
   static const auto real = Real<decltype(&bpf_map_delete_batch)>("bpf_map_delete_batch");
-  CountWrite();
+  if (!CountWrite()) {
+    *count = 0;
+    return -kInjectedErrno;
+  }
   return real(fd, keys, count, opts);
 }
 
