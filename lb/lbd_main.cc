@@ -153,6 +153,9 @@ int Run(int argc, char** argv) {
   std::unique_ptr<Node> node;
   std::unique_ptr<EventHub> events;
   if (lb_role) {
+    // Not held up by the verifier: endpoints wait for the programs, the rest
+    // of the API does not need them.
+    flags->node.load_programs_in_background = true;
     auto dp = NodeDatapath::Open(flags->node);
     if (!dp.ok()) return fail(dp.status());
     node_datapath = std::move(*dp);
