@@ -132,7 +132,7 @@ absl::Status LoadBalancer::RestoreBlacklist(uint32_t gen) {
     ++v4_prefixes_;
   }
   // The active generation's maps hold this list's layout (written with it).
-  v4_layout_.Accept(v4_layout_.PlanAll(config_.prefixes));
+  v4_layout_.Rebuild(config_.prefixes);
   WriteV4Record(gen ^ 1);
   RETURN_IF_ERROR((ForEach<sluice_lpm_v6_key, uint8_t>(
       tables_.Fd(GenTable::kSrcBlacklistV6, gen), [&](const sluice_lpm_v6_key& k, uint8_t) {

@@ -52,7 +52,11 @@ absl::StatusOr<LoadBalancerRole> LoadBalancerRole::Open(LbdFlags& flags) {
 
 absl::StatusOr<NodeRole> NodeRole::Open(const LbdFlags& flags) {
   NodeRole role;
-  ASSIGN_OR_RETURN(role.datapath, NodeDatapath::Open(flags.node));
+  NodeDatapathOptions options = flags.node;
+  // Not held up by the verifier: endpoints wait for the programs, the rest
+  // of the API does not need them.
+  options.load_programs_in_background = true;
+  ASSIGN_OR_RETURN(role.datapath, NodeDatapath::Open(options));
   ASSIGN_OR_RETURN(GracePeriod grace, GracePeriod::Create());
   ASSIGN_OR_RETURN(role.node, node::Node::Create(role.datapath.get(), std::move(grace),
                                                  static_cast<uint32_t>(flags.lb.hash_seed),

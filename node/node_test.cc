@@ -49,8 +49,10 @@ class NodeTest : public ::testing::Test {
     if (!pin_dir_.empty()) std::system(absl::StrCat("rm -rf ", pin_dir_).c_str());
   }
 
-  void Open() {
-    auto dp = NodeDatapath::Open(testing::SmallNodeDatapathOptions(pin_dir_));
+  void Open(bool programs_in_background = false) {
+    NodeDatapathOptions o = testing::SmallNodeDatapathOptions(pin_dir_);
+    o.load_programs_in_background = programs_in_background;
+    auto dp = NodeDatapath::Open(o);
     ASSERT_TRUE(dp.ok()) << dp.status();
     datapath_ = std::move(*dp);
     auto grace = GracePeriod::Create();
@@ -60,10 +62,10 @@ class NodeTest : public ::testing::Test {
     node_ = std::move(*node);
   }
 
-  void Reopen() {
+  void Reopen(bool programs_in_background = false) {
     node_.reset();
     datapath_.reset();
-    Open();
+    Open(programs_in_background);
   }
 
   EndpointSpec Endpoint(const char* name = "web") {
@@ -314,6 +316,24 @@ TEST_F(NodeTest, RestartRestoresEndpointsPoliciesAndServices) {
   // And the restored model is usable: a change replaces what was restored.
   ASSERT_TRUE(node_->SetPolicy("web", {}).ok());
   EXPECT_EQ(0u, CountKeys(datapath_->policy_fd(), sizeof(sluice_policy_key)));
+}
+
+// lbd's start: the programs verify on a thread of their own while the
+// model is restored; attaching an endpoint waits for them.
+TEST_F(NodeTest, ProgramsLoadedInTheBackgroundAttachEndpoints) {
+  Reopen(/*programs_in_background=*/true);   // closed while still loading
+  Reopen(/*programs_in_background=*/true);
+  ASSERT_TRUE(node_->AddEndpoint(Endpoint()).ok());
+  EXPECT_TRUE(TcFilterOn("ingress"));
+  EXPECT_TRUE(TcFilterOn("egress"));
+
+  // A restart re-attaches the restored endpoint's programs once loaded.
+  std::system(absl::StrCat("tc qdisc del dev ", veth_, " clsact").c_str());
+  Reopen(/*programs_in_background=*/true);
+  EXPECT_TRUE(TcFilterOn("ingress"));
+  EXPECT_TRUE(TcFilterOn("egress"));
+  ASSERT_TRUE(node_->DeleteEndpoint("web").ok());
+  EXPECT_FALSE(TcFilterOn("ingress"));
 }
 
 // Pins left by an lbd from before svc_members (the members of each service

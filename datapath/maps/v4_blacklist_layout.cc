@@ -109,7 +109,7 @@ std::pair<PrefixIt, PrefixIt> InSlot(const std::set<IpPrefix>& prefixes, uint32_
 
 // Adds to `plan` what /16 `slot` needs to go from `have` (the mirror's top
 // entry and leaves) to `want`.
-void DiffSlot(const sluice_v4_top& have, const absl::flat_hash_map<uint32_t, sluice_v4_leaf>& leaves,
+void DiffSlot(const sluice_v4_top& have, const absl::btree_map<uint32_t, sluice_v4_leaf>& leaves,
               uint32_t slot, const SlotLayout& want, V4BlacklistLayout::Plan& plan) {
   if (!Same(want.top, have)) plan.top.push_back({slot, want.top});
   for (uint32_t i = 0; i < 256; ++i) {
@@ -126,6 +126,33 @@ void DiffSlot(const sluice_v4_top& have, const absl::flat_hash_map<uint32_t, slu
     }
     plan.leaves.push_back({block, leaf});
   }
+}
+
+// The IPv4 prefixes grouped by /16, in one pass in address order: short
+// prefixes mark the /16s they cover, the others are runs of the set.
+struct BySlot {
+  std::vector<bool> covered = std::vector<bool>(SLUICE_V4_TOP_SLOTS, false);
+  std::vector<std::pair<PrefixIt, PrefixIt>> runs;
+  size_t longer_than_16 = 0;
+
+  bool Listed(uint32_t slot, const std::set<IpPrefix>& prefixes) const {
+    return covered[slot] || runs[slot].first != prefixes.end();
+  }
+};
+
+BySlot GroupBySlot(const std::set<IpPrefix>& prefixes) {
+  BySlot out;
+  out.runs.assign(SLUICE_V4_TOP_SLOTS, {prefixes.end(), prefixes.end()});
+  for (PrefixIt it = prefixes.begin(); it != prefixes.end() && it->address.is_v4(); ++it) {
+    auto [slot, count] = SlotsOf(*it);
+    out.longer_than_16 += it->length > 16;
+    if (it->length <= 16) {
+      for (uint32_t s = slot; s < slot + count; ++s) out.covered[s] = true;
+    }
+    if (out.runs[slot].first == prefixes.end()) out.runs[slot].first = it;
+    out.runs[slot].second = std::next(it);
+  }
+  return out;
 }
 
 }  // namespace
@@ -150,35 +177,36 @@ V4BlacklistLayout::Plan V4BlacklistLayout::PlanChange(const std::set<IpPrefix>& 
 V4BlacklistLayout::Plan V4BlacklistLayout::PlanAll(const std::set<IpPrefix>& prefixes) const {
   Plan plan;
   plan.leaves_after = leaves_.size();
-  // One pass in address order: short prefixes mark the /16s they cover,
-  // the others are grouped by /16.
-  std::vector<bool> covered(SLUICE_V4_TOP_SLOTS, false);
-  std::vector<std::pair<PrefixIt, PrefixIt>> runs(SLUICE_V4_TOP_SLOTS, {prefixes.end(), prefixes.end()});
-  size_t longer_than_16 = 0;   // a first guess at the leaves to write
-  for (PrefixIt it = prefixes.begin(); it != prefixes.end() && it->address.is_v4(); ++it) {
-    auto [slot, count] = SlotsOf(*it);
-    longer_than_16 += it->length > 16;
-    if (it->length <= 16) {
-      for (uint32_t s = slot; s < slot + count; ++s) covered[s] = true;
-    }
-    if (runs[slot].first == prefixes.end()) runs[slot].first = it;
-    runs[slot].second = std::next(it);
-  }
-  plan.leaves.reserve(longer_than_16);
+  BySlot by_slot = GroupBySlot(prefixes);
+  plan.leaves.reserve(by_slot.longer_than_16);   // a first guess at the leaves to write
   for (uint32_t slot = 0; slot < SLUICE_V4_TOP_SLOTS; ++slot) {
-    bool listed = covered[slot] || runs[slot].first != prefixes.end();
-    if (!listed && top_[slot].state == SLUICE_V4_TOP_NONE) continue;
-    DiffSlot(top_[slot], leaves_, slot, EncodeSlot(covered[slot], runs[slot].first, runs[slot].second), plan);
+    if (!by_slot.Listed(slot, prefixes) && top_[slot].state == SLUICE_V4_TOP_NONE) continue;
+    DiffSlot(top_[slot], leaves_, slot,
+             EncodeSlot(by_slot.covered[slot], by_slot.runs[slot].first, by_slot.runs[slot].second),
+             plan);
   }
   return plan;
 }
 
+void V4BlacklistLayout::Rebuild(const std::set<IpPrefix>& prefixes) {
+  std::fill(top_.begin(), top_.end(), sluice_v4_top{});
+  leaves_.clear();
+  BySlot by_slot = GroupBySlot(prefixes);
+  for (uint32_t slot = 0; slot < SLUICE_V4_TOP_SLOTS; ++slot) {
+    if (!by_slot.Listed(slot, prefixes)) continue;
+    SlotLayout layout =
+        EncodeSlot(by_slot.covered[slot], by_slot.runs[slot].first, by_slot.runs[slot].second);
+    top_[slot] = layout.top;
+    // Slots and their blocks ascend: every leaf goes at the end.
+    for (const auto& [block, leaf] : layout.leaves) leaves_.emplace_hint(leaves_.end(), block, leaf);
+  }
+}
+
 void V4BlacklistLayout::Accept(const Plan& plan) {
-  leaves_.reserve(leaves_.size() + plan.leaves.size());   // one rehash, not dozens
   for (const auto& [slot, top] : plan.top) top_[slot] = top;
   for (const auto& [block, leaf] : plan.leaves) {
     if (leaf) {
-      leaves_[block] = *leaf;
+      leaves_.insert_or_assign(leaves_.end(), block, *leaf);
     } else {
       leaves_.erase(block);
     }

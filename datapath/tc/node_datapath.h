@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 
@@ -24,6 +26,11 @@ struct NodeDatapathOptions {
   uint32_t max_policy_prefixes = 1 << 16;
   uint32_t max_policy_rules = 1 << 16;
   uint32_t event_ring_bytes = 1 << 20;
+  // Verify the programs on a thread of their own: Open returns once the maps
+  // are there, and Attach waits for the programs (the verifier takes ~1 s,
+  // which a restart with no endpoint to re-attach then does not wait for).
+  // A load that fails is logged, and every Attach returns its error.
+  bool load_programs_in_background = false;
 };
 
 class NodeDatapath {
@@ -35,7 +42,8 @@ class NodeDatapath {
   bool reused_pins() const { return reused_pins_; }
 
   // Attaches from-endpoint (tc ingress) and to-endpoint (tc egress) to the
-  // interface; replaces our own earlier filters there, nobody else's.
+  // interface; replaces our own earlier filters there, nobody else's. Waits
+  // for the programs when they load in the background.
   absl::Status Attach(int ifindex);
   // Removes our two filters (the interface may already be gone: not an error).
   absl::Status Detach(int ifindex);
@@ -59,7 +67,10 @@ class NodeDatapath {
   NodeDatapath() = default;
 
   NodeDatapathOptions options_;
-  ::endpoint* skel_ = nullptr;
+  ::endpoint* maps_ = nullptr;       // the maps only (no programs loaded)
+  ::endpoint* programs_ = nullptr;   // the programs, over the same pinned maps
+  std::shared_future<absl::Status> programs_loaded_;
+  std::thread loader_;
   bool reused_pins_ = false;
 };
 

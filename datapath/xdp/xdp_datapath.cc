@@ -127,6 +127,9 @@ absl::Status XdpDatapath::AttachAll() {
     loaded = true;
   }
   if (!loaded) {
+    // With interfaces, each already runs our program (an earlier lbd's, left
+    // in place): only the maps are needed, not a second verification.
+    if (!options_.ifaces.empty()) bpf_program__set_autoload(skel_->progs.sluice_xdp, false);
     RETURN_IF_ERROR(BpfStatus(lb_xdp::load(skel_), "loading the XDP object"));
   }
   return absl::OkStatus();

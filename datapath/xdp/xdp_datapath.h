@@ -59,6 +59,7 @@ class XdpDatapath {
   int verdict_counters_fd() const;
   int vip_counters_fd() const;
   int backend_counters_fd() const;
+  // -1 when every interface already ran our program at Open (not loaded again).
   int program_fd() const;
   // The Maglev ring pool, mapped into our memory (BPF_F_MMAPABLE). An array
   // map lays its elements out 8 bytes apart whatever their size, so entry i
