@@ -3,8 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "base/bpf_errors.h"
 #include "base/maglev.h"
@@ -32,11 +30,8 @@ TableOp VipAddressOp(const IpAddress& address, bool erase) {
 
 // IPv6 prefixes are entries of an LPM trie (IPv4: V4BlacklistLayout).
 TableOp V6PrefixOp(const IpPrefix& p, bool erase) {
-  uint8_t one = 1;
-  sluice_lpm_v6_key k{};
-  k.prefixlen = p.length;
-  std::memcpy(k.addr, p.address.bytes.data(), 16);
-  return {GenTable::kSrcBlacklistV6, erase, Bytes(k), erase ? "" : Bytes(one)};
+  return {GenTable::kSrcBlacklistV6, erase, Bytes(V6BlacklistKey(p)),
+          erase ? "" : Bytes(kBlacklisted)};
 }
 
 void AppendLayoutOps(const V4BlacklistLayout::Plan& plan, std::vector<TableOp>& ops) {
@@ -49,10 +44,8 @@ void AppendLayoutOps(const V4BlacklistLayout::Plan& plan, std::vector<TableOp>& 
 }
 
 TableOp ArpOp(const IpAddress& a, bool erase) {
-  uint8_t one = 1;
-  uint32_t ip;
-  std::memcpy(&ip, a.bytes.data(), 4);
-  return {GenTable::kArpBlacklist, erase, Bytes(ip), erase ? "" : Bytes(one)};
+  return {GenTable::kArpBlacklist, erase, Bytes(ArpBlacklistKey(a)),
+          erase ? "" : Bytes(kBlacklisted)};
 }
 
 }  // namespace
@@ -65,15 +58,6 @@ std::vector<MaglevBackend> MaglevInputFor(const VipEntry& vip) {
   }
   return in;
 }
-
-namespace {
-
-uint32_t HostMask(const IpPrefix& p, int word_bits) {
-  int host_bits = std::min(p.address.bits() - p.length, word_bits);
-  return host_bits >= 32 ? 0xffffffffu : (1u << host_bits) - 1;
-}
-
-}  // namespace
 
 LoadBalancer::LoadBalancer(XdpDatapath* datapath, GracePeriod grace,
                            LoadBalancerOptions options, NextHopResolver resolver)
@@ -96,13 +80,8 @@ absl::StatusOr<std::unique_ptr<LoadBalancer>> LoadBalancer::Create(
 }
 
 absl::Status LoadBalancer::WriteConfig() {
-  sluice_config c{};
-  c.hash_seed = static_cast<uint32_t>(options_.hash_seed ^ (options_.hash_seed >> 32));
-  c.max_frame_len = options_.max_frame_len;
-  std::memcpy(&c.encap_src_v4, options_.encap_src_v4.address.bytes.data(), 4);
-  c.encap_src_v4_host_mask = HostMask(options_.encap_src_v4, 32);
-  std::memcpy(c.encap_src_v6, options_.encap_src_v6.address.bytes.data(), 16);
-  c.encap_src_v6_host_mask = HostMask(options_.encap_src_v6, 32);
+  sluice_config c = XdpConfigValue(options_.hash_seed, options_.max_frame_len,
+                                   options_.encap_src_v4, options_.encap_src_v6);
   uint32_t key = 0;
   return BpfStatus(bpf_map_update_elem(datapath_->config_fd(), &key, &c, BPF_ANY),
                    "writing the datapath configuration");
@@ -222,17 +201,11 @@ std::vector<uint32_t> LoadBalancer::ReadRing(const VipEntry& vip) const {
 
 absl::Status LoadBalancer::WriteBackend(const VipEntry& vip, const BackendEntry& b,
                                         uint8_t extra_flags) {
-  sluice_backend v{};
-  b.address.ToWords(v.addr);
-  v.family = BpfFamily(b.address);
-  v.flags = SLUICE_BACKEND_LIVE | extra_flags;
   auto hop = next_hops_.find(b.id);
-  if (hop != next_hops_.end() && hop->second.resolved) {
-    v.flags |= SLUICE_BACKEND_RESOLVED;
-    std::memcpy(v.next_hop_mac, hop->second.mac.data(), 6);
-  }
-  v.vip_id = vip.vip_id;
-  v.weight = b.weight;
+  const bool resolved = hop != next_hops_.end() && hop->second.resolved;
+  sluice_backend v = BackendValue(
+      b.address, SLUICE_BACKEND_LIVE | extra_flags | (resolved ? SLUICE_BACKEND_RESOLVED : 0),
+      resolved ? hop->second.mac : std::array<uint8_t, 6>{}, vip.vip_id, b.weight);
   return BpfStatus(bpf_map_update_elem(datapath_->backends_fd(), &b.id, &v, BPF_ANY),
                    absl::StrCat("writing backend ", b.address.ToString()));
 }
