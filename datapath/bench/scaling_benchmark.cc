@@ -324,8 +324,8 @@ BENCHMARK(BM_Connections)->ArgName("flows")->Apply([](benchmark::internal::Bench
 // endpoint to min(n, kSpread) of them (DNAT).
 absl::StatusOr<std::unique_ptr<FilledNode>> FillServices(uint32_t n) {
   NodeMapSizes sizes = SmallNodeSizes();
-  // svc_backends is an array: ids 1..n
-  sizes.max_services = sizes.max_service_backends = kMaxServices + 1;
+  sizes.max_services = kMaxServices;
+  sizes.max_service_backends = kMaxServices + 1;  // an array: ids 1..n
   auto f = std::make_unique<FilledNode>();
   ASSIGN_OR_RETURN(f->dp, NodeDp::Load(sizes));
   RETURN_IF_ERROR(f->dp->PutEndpoint(0));
