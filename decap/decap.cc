@@ -16,8 +16,7 @@
 #include "base/map_setup.h"
 #include "base/status_macros.h"
 #include "base/tc_attach.h"
-#include "datapath/maps/counter_names.h"
-#include "datapath/maps/percpu_counters.h"
+#include "datapath/tc/decap_maps.h"
 #include "decap.skel.h"
 #include "sluice/shared.h"
 
@@ -55,16 +54,18 @@ absl::Status Decap::RefreshLocalAddresses() {
   std::set<std::string> wanted;   // raw sluice_vip_key bytes
   for (ifaddrs* a = list; a; a = a->ifa_next) {
     if (!a->ifa_addr) continue;
-    sluice_vip_key k{};
+    IpAddress address;
     if (a->ifa_addr->sa_family == AF_INET) {
-      k.family = SLUICE_FAMILY_V4;
-      std::memcpy(k.addr, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
+      address.family = AF_INET;
+      std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, 4);
     } else if (a->ifa_addr->sa_family == AF_INET6) {
-      k.family = SLUICE_FAMILY_V6;
-      std::memcpy(k.addr, &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr, 16);
+      address.family = AF_INET6;
+      std::memcpy(address.bytes.data(), &reinterpret_cast<sockaddr_in6*>(a->ifa_addr)->sin6_addr,
+                  16);
     } else {
       continue;
     }
+    const sluice_vip_key k = DecapAddressKey(address);
     wanted.emplace(reinterpret_cast<const char*>(&k), sizeof(k));
   }
   freeifaddrs(list);
@@ -81,21 +82,15 @@ absl::Status Decap::RefreshLocalAddresses() {
     prev = &key;
   }
   for (const auto& k : stale) bpf_map_delete_elem(fd, &k);
-  uint8_t one = 1;
   for (const std::string& k : wanted) {
-    RETURN_IF_ERROR(BpfStatus(bpf_map_update_elem(fd, k.data(), &one, BPF_ANY),
+    RETURN_IF_ERROR(BpfStatus(bpf_map_update_elem(fd, k.data(), &kLocalAddress, BPF_ANY),
                               "writing decap addresses"));
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::map<std::string, sluice_counter>> Decap::ReadCounters() const {
-  std::map<std::string, sluice_counter> out;
-  int fd = bpf_map__fd(skel_->maps.decap_counters);
-  for (uint32_t id = 0; id < SLUICE_DECAP_CTR_MAX; ++id) {
-    ASSIGN_OR_RETURN(out[DecapCounterName(id)], ReadPerCpuCounter(fd, id));
-  }
-  return out;
+  return ReadDecapCounters(bpf_map__fd(skel_->maps.decap_counters));
 }
 
 Decap::~Decap() {

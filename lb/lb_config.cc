@@ -1,14 +1,12 @@
 #include "lb/lb_config.h"
 
+#include "datapath/xdp/lb_xdp_maps.h"
+
 namespace sluice::lb {
 
 sluice_vip_meta VipEntry::ToBpfMeta() const {
-  sluice_vip_meta m{};
-  m.vip_id = vip_id;
-  m.flags = hash == HashMode::kSource ? SLUICE_VIP_HASH_SOURCE : 0;
-  m.ring_offset = ring_offset;
-  m.ring_size = ring_size;
-  return m;
+  return VipMeta(vip_id, ring_offset, ring_size,
+                 hash == HashMode::kSource ? SLUICE_VIP_HASH_SOURCE : 0);
 }
 
 }  // namespace sluice::lb

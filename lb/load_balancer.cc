@@ -3,8 +3,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "base/bpf_errors.h"
 #include "base/maglev.h"
@@ -14,24 +12,8 @@
 namespace sluice::lb {
 namespace {
 
-constexpr uint8_t kListed = 1;   // the value of a blacklist entry
-
 // The address marker of `address` (sluice_vip_key with port 0 and proto 0).
 sluice_vip_key AddressMarker(const IpAddress& address) { return VipKey{address, 0, 0}.ToBpf(); }
-
-// IPv6 prefixes are entries of an LPM trie (IPv4: V4BlacklistLayout).
-sluice_lpm_v6_key V6Key(const IpPrefix& p) {
-  sluice_lpm_v6_key k{};
-  k.prefixlen = p.length;
-  std::memcpy(k.addr, p.address.bytes.data(), 16);
-  return k;
-}
-
-uint32_t ArpKey(const IpAddress& a) {
-  uint32_t ip;
-  std::memcpy(&ip, a.bytes.data(), 4);
-  return ip;
-}
 
 void AddLayoutWrites(const V4BlacklistLayout::Plan& plan, Transaction& txn) {
   for (const auto& [slot, top] : plan.top) txn.Put<GenTable::kSrcV4Top>(slot, top);
@@ -55,15 +37,6 @@ std::vector<MaglevBackend> MaglevInputFor(const VipEntry& vip) {
   return in;
 }
 
-namespace {
-
-uint32_t HostMask(const IpPrefix& p, int word_bits) {
-  int host_bits = std::min(p.address.bits() - p.length, word_bits);
-  return host_bits >= 32 ? 0xffffffffu : (1u << host_bits) - 1;
-}
-
-}  // namespace
-
 LoadBalancer::LoadBalancer(XdpDatapath* datapath, GracePeriod grace,
                            LoadBalancerOptions options, NextHopResolver resolver)
     : datapath_(datapath),
@@ -85,13 +58,8 @@ absl::StatusOr<std::unique_ptr<LoadBalancer>> LoadBalancer::Create(
 }
 
 absl::Status LoadBalancer::WriteConfig() {
-  sluice_config c{};
-  c.hash_seed = static_cast<uint32_t>(options_.hash_seed ^ (options_.hash_seed >> 32));
-  c.max_frame_len = options_.max_frame_len;
-  std::memcpy(&c.encap_src_v4, options_.encap_src_v4.address.bytes.data(), 4);
-  c.encap_src_v4_host_mask = HostMask(options_.encap_src_v4, 32);
-  std::memcpy(c.encap_src_v6, options_.encap_src_v6.address.bytes.data(), 16);
-  c.encap_src_v6_host_mask = HostMask(options_.encap_src_v6, 32);
+  sluice_config c = XdpConfigValue(options_.hash_seed, options_.max_frame_len,
+                                   options_.encap_src_v4, options_.encap_src_v6);
   uint32_t key = 0;
   return BpfStatus(bpf_map_update_elem(datapath_->config_fd(), &key, &c, BPF_ANY),
                    "writing the datapath configuration");
@@ -214,18 +182,11 @@ std::vector<uint32_t> LoadBalancer::ReadRing(const VipEntry& vip) const {
 
 sluice_backend LoadBalancer::BackendRecord(const VipEntry& vip, const BackendEntry& b,
                                            uint8_t extra_flags) const {
-  sluice_backend v{};
-  b.address.ToWords(v.addr);
-  v.family = BpfFamily(b.address);
-  v.flags = SLUICE_BACKEND_LIVE | extra_flags;
   auto hop = next_hops_.find(b.id);
-  if (hop != next_hops_.end() && hop->second.resolved) {
-    v.flags |= SLUICE_BACKEND_RESOLVED;
-    std::memcpy(v.next_hop_mac, hop->second.mac.data(), 6);
-  }
-  v.vip_id = vip.vip_id;
-  v.weight = b.weight;
-  return v;
+  const bool resolved = hop != next_hops_.end() && hop->second.resolved;
+  return BackendValue(
+      b.address, SLUICE_BACKEND_LIVE | extra_flags | (resolved ? SLUICE_BACKEND_RESOLVED : 0),
+      resolved ? hop->second.mac : std::array<uint8_t, 6>{}, vip.vip_id, b.weight);
 }
 
 absl::Status LoadBalancer::WriteBackend(const VipEntry& vip, const BackendEntry& b,
@@ -458,12 +419,12 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::AddToBlacklist(const BlacklistChan
   for (const IpPrefix& p : change.prefixes) {
     if (config_.prefixes.count(p) || !new_prefixes.insert(p).second) continue;
     (p.address.is_v4() ? v4 : v6) += 1;
-    if (!p.address.is_v4()) txn.Put<GenTable::kSrcBlacklistV6>(V6Key(p), kListed);
+    if (!p.address.is_v4()) txn.Put<GenTable::kSrcBlacklistV6>(V6BlacklistKey(p), kBlacklisted);
   }
   std::vector<IpPrefix> added(new_prefixes.begin(), new_prefixes.end());
   for (const IpAddress& a : change.arp_ips) {
     if (config_.arp_ips.count(a) || !new_arp.insert(a).second) continue;
-    txn.Put<GenTable::kArpBlacklist>(ArpKey(a), kListed);
+    txn.Put<GenTable::kArpBlacklist>(ArpBlacklistKey(a), kBlacklisted);
   }
   RETURN_IF_ERROR(CheckBlacklistCapacity(v4, v6, config_.arp_ips.size() + new_arp.size()));
   config_.prefixes.insert(added.begin(), added.end());
@@ -489,14 +450,14 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::DeleteFromBlacklist(const Blacklis
     }
     if (!gone_prefixes.insert(p).second) continue;
     v4 -= p.address.is_v4();
-    if (!p.address.is_v4()) txn.Erase<GenTable::kSrcBlacklistV6>(V6Key(p));
+    if (!p.address.is_v4()) txn.Erase<GenTable::kSrcBlacklistV6>(V6BlacklistKey(p));
   }
   std::vector<IpPrefix> gone(gone_prefixes.begin(), gone_prefixes.end());
   for (const IpAddress& a : change.arp_ips) {
     if (!config_.arp_ips.count(a)) {
       return absl::NotFoundError(absl::StrCat("arp_ips: ", a.ToString(), " is not blacklisted"));
     }
-    if (gone_arp.insert(a).second) txn.Erase<GenTable::kArpBlacklist>(ArpKey(a));
+    if (gone_arp.insert(a).second) txn.Erase<GenTable::kArpBlacklist>(ArpBlacklistKey(a));
   }
   for (const IpPrefix& p : gone) config_.prefixes.erase(p);
   absl::Status status = CommitBlacklist(txn, v4_layout_.PlanChange(config_.prefixes, gone));
@@ -518,18 +479,18 @@ absl::StatusOr<BlacklistCounts> LoadBalancer::ReplaceBlacklist(const BlacklistCh
   RETURN_IF_ERROR(CheckBlacklistCapacity(v4, prefixes.size() - v4, arp_ips.size()));
   Transaction txn = NewTransaction();
   for (const IpPrefix& p : config_.prefixes) {
-    if (!p.address.is_v4() && !prefixes.count(p)) txn.Erase<GenTable::kSrcBlacklistV6>(V6Key(p));
+    if (!p.address.is_v4() && !prefixes.count(p)) txn.Erase<GenTable::kSrcBlacklistV6>(V6BlacklistKey(p));
   }
   for (const IpPrefix& p : prefixes) {
     if (!p.address.is_v4() && !config_.prefixes.count(p)) {
-      txn.Put<GenTable::kSrcBlacklistV6>(V6Key(p), kListed);
+      txn.Put<GenTable::kSrcBlacklistV6>(V6BlacklistKey(p), kBlacklisted);
     }
   }
   for (const IpAddress& a : config_.arp_ips) {
-    if (!arp_ips.count(a)) txn.Erase<GenTable::kArpBlacklist>(ArpKey(a));
+    if (!arp_ips.count(a)) txn.Erase<GenTable::kArpBlacklist>(ArpBlacklistKey(a));
   }
   for (const IpAddress& a : arp_ips) {
-    if (!config_.arp_ips.count(a)) txn.Put<GenTable::kArpBlacklist>(ArpKey(a), kListed);
+    if (!config_.arp_ips.count(a)) txn.Put<GenTable::kArpBlacklist>(ArpBlacklistKey(a), kBlacklisted);
   }
   V4BlacklistLayout::Plan plan = v4_layout_.PlanAll(prefixes);
   config_.prefixes.swap(prefixes);

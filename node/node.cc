@@ -4,7 +4,6 @@
 #include <net/if.h>
 
 #include <algorithm>
-#include <cstring>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +11,7 @@
 #include "base/maglev.h"
 #include "base/netlink/next_hop.h"
 #include "base/status_macros.h"
+#include "datapath/tc/endpoint_maps.h"
 
 namespace sluice::node {
 namespace {
@@ -85,9 +85,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeDatapath* datapath, Grace
                                                    ConntrackTimeouts timeouts,
                                                    HostRouting host_routing) {
   std::unique_ptr<Node> node(new Node(datapath, std::move(grace), hash_seed, timeouts));
-  sluice_node_config config{};
-  config.hash_seed = hash_seed;
-  if (host_routing == HostRouting::kBpf) config.flags |= SLUICE_NODE_BPF_HOST_ROUTING;
+  const sluice_node_config config = NodeConfigValue(
+      hash_seed, host_routing == HostRouting::kBpf ? SLUICE_NODE_BPF_HOST_ROUTING : 0);
   uint32_t zero = 0;
   RETURN_IF_ERROR(BpfStatus(bpf_map_update_elem(datapath->config_fd(), &zero, &config, BPF_ANY),
                             "writing the node config"));
@@ -106,20 +105,13 @@ absl::StatusOr<Node::Endpoint*> Node::FindEndpoint(const std::string& name) cons
 }
 
 absl::Status Node::WriteEndpoint(const Endpoint& ep) {
-  sluice_endpoint value{};
-  value.endpoint_id = ep.endpoint_id;
-  if (ep.veth_peer) value.flags |= SLUICE_ENDPOINT_VETH_PEER;
-  for (Direction d : {Direction::kIngress, Direction::kEgress}) {
+  auto policy_id = [&](Direction d) {
     const auto& policy = ep.policy[static_cast<int>(d)];
-    value.policy_id[static_cast<int>(d)] = policy ? policy->policy_id : 0;
-  }
-  uint32_t words[4];
-  if (ep.spec.ipv4) {
-    ep.spec.ipv4->ToWords(words);
-    value.ip4 = words[0];
-  }
-  if (ep.spec.ipv6) ep.spec.ipv6->ToWords(value.ip6);
-  std::strncpy(value.name, ep.spec.name.c_str(), sizeof(value.name) - 1);
+    return policy ? policy->policy_id : 0;
+  };
+  const sluice_endpoint value = EndpointValue(
+      ep.endpoint_id, ep.spec.name, ep.spec.ipv4, ep.spec.ipv6, policy_id(Direction::kIngress),
+      policy_id(Direction::kEgress), ep.veth_peer ? SLUICE_ENDPOINT_VETH_PEER : 0);
   return BpfStatus(bpf_map_update_elem(datapath_->endpoints_fd(), &ep.ifindex, &value, BPF_ANY),
                    absl::StrCat("writing endpoint ", ep.spec.name));
 }
@@ -215,13 +207,8 @@ Node::EventNames Node::NameEvent(uint32_t endpoint_id, uint32_t rule_id) const {
 
 absl::Status Node::WriteServiceBackend(const Service& svc, const ServiceBackend& b,
                                        uint8_t flags) {
-  sluice_svc_backend value{};
-  b.spec.address.ToWords(value.addr);
-  value.port = htons(b.spec.port);
-  value.family = BpfFamily(b.spec.address);
-  value.flags = flags;
-  value.svc_id = svc.svc_id;
-  value.weight = b.spec.weight;
+  const sluice_svc_backend value =
+      SvcBackendValue(b.spec.address, b.spec.port, svc.svc_id, b.spec.weight, flags);
   return BpfStatus(bpf_map_update_elem(datapath_->svc_backends_fd(), &b.id, &value, BPF_ANY),
                    absl::StrCat("writing backend ", b.spec.address.ToString(), " of service ",
                                 svc.key.ToString()));
@@ -240,8 +227,7 @@ absl::StatusOr<uint32_t> Node::WriteRing(const Service& svc) {
   }
   ASSIGN_OR_RETURN(std::vector<uint32_t> table,
                    BuildMaglevTable(input, SLUICE_SVC_RING_SIZE, hash_seed_));
-  sluice_svc_ring ring;
-  std::copy(table.begin(), table.end(), ring.backend);
+  const sluice_svc_ring ring = SvcRingValue(table);
   ASSIGN_OR_RETURN(uint32_t ring_id, ring_ids_.Allocate());
   // Its members first: restore reads the set and weights of the table in use.
   for (const ServiceBackend& b : svc.backends) {
@@ -315,7 +301,7 @@ absl::Status Node::AddService(const ServiceSpec& spec) {
 
   // The switch: one element update; packets see the old set or the new.
   sluice_vip_key key = spec.key.ToBpf();
-  sluice_service value{next.svc_id, next.ring_id};
+  sluice_service value = ServiceValue(next.svc_id, next.ring_id);
   int err = bpf_map_update_elem(datapath_->services_fd(), &key, &value, BPF_ANY);
   if (err) {
     DeleteRing(next.ring_id, next.backends);

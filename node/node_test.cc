@@ -118,15 +118,7 @@ class NodeTest : public ::testing::Test {
 
 sluice_ct_key FlowKey(uint8_t proto, uint16_t sport, uint8_t kind = SLUICE_CT_CONN,
                       const char* dst = "10.0.2.3", uint16_t dport = 8080) {
-  sluice_ct_key k{};
-  Ip("10.0.1.2").ToWords(k.src);
-  Ip(dst).ToWords(k.dst);
-  k.sport = htons(sport);
-  k.dport = htons(dport);
-  k.proto = proto;
-  k.family = SLUICE_FAMILY_V4;
-  k.kind = kind;
-  return k;
+  return CtKey(Ip("10.0.1.2"), sport, Ip(dst), dport, proto, kind);
 }
 
 TEST_F(NodeTest, EndpointAttachesBothProgramsAndDetachesOnDelete) {

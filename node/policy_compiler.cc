@@ -36,15 +36,6 @@ uint8_t ProtoFor(const PolicyRuleSpec& rule, const IpPrefix& peer) {
 
 }  // namespace
 
-sluice_policy_key PolicyKey(uint32_t policy_id, const IpPrefix& prefix) {
-  sluice_policy_key k{};
-  k.prefixlen = SLUICE_POLICY_KEY_FIXED_BITS + prefix.length;
-  k.policy_id = policy_id;
-  k.family = BpfFamily(prefix.address);
-  prefix.address.ToWords(k.addr);
-  return k;
-}
-
 absl::StatusOr<std::vector<PolicyTrieEntry>> CompilePolicy(
     absl::Span<const PolicyRuleSpec> rules, absl::Span<const uint32_t> rule_ids) {
   std::map<IpPrefix, std::vector<size_t>> rules_by_peer;   // rule indexes, in order
@@ -71,12 +62,9 @@ absl::StatusOr<std::vector<PolicyTrieEntry>> CompilePolicy(
               [](const auto& a, const auto& b) { return a.first < b.first; });
     PolicyTrieEntry entry{prefix, {}};
     for (const auto& [i, peer] : applying) {
-      sluice_policy_rule& r = entry.value.rules[entry.value.count++];
-      r.rule_id = rule_ids[i];
-      r.port_min = rules[i].port_min;
-      r.port_max = rules[i].port_max;
-      r.proto = ProtoFor(rules[i], peer);
-      r.action = static_cast<uint8_t>(rules[i].action);
+      entry.value.rules[entry.value.count++] =
+          PolicyRuleValue(rule_ids[i], static_cast<uint8_t>(rules[i].action),
+                          ProtoFor(rules[i], peer), rules[i].port_min, rules[i].port_max);
     }
     out.push_back(entry);
   }

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "datapath/tc/endpoint_maps.h"
 #include "node/node_config.h"
 #include "sluice/shared.h"
 
@@ -24,8 +25,5 @@ struct PolicyTrieEntry {
 // SLUICE_POLICY_MAX_RULES rules apply to one prefix (the message names it).
 absl::StatusOr<std::vector<PolicyTrieEntry>> CompilePolicy(
     absl::Span<const PolicyRuleSpec> rules, absl::Span<const uint32_t> rule_ids);
-
-// The trie key of `prefix` under policy `policy_id`.
-sluice_policy_key PolicyKey(uint32_t policy_id, const IpPrefix& prefix);
 
 }  // namespace sluice::node

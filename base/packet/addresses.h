@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/ip_address.h"
 
 namespace sluice::testing {
 
@@ -50,6 +51,12 @@ struct IpAddress {
   // 4 or 16: the number of meaningful bytes.
   size_t size() const { return is_v4() ? 4 : 16; }
   std::string ToString() const;
+
+  // The same address as the control plane holds it, so that tests fill the
+  // datapath's maps through the encoders lbd uses (datapath/*/..._maps.h).
+  operator ::sluice::IpAddress() const {  // NOLINT
+    return {family, bytes};
+  }
 
   int family = 0;  // AF_INET or AF_INET6; 0 when default-constructed
   std::array<uint8_t, 16> bytes{};  // network order; IPv4 uses the first 4

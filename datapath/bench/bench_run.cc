@@ -309,9 +309,9 @@ absl::Status ErrnoStatus(const char* what, int err) {
 }
 
 absl::Status SetSizes(const MapSizes& sizes) {
-  for (const auto& [map, entries] : sizes) {
-    int err = bpf_map__set_max_entries(map, entries);
-    if (err) return BpfStatus(err, bpf_map__name(map));
+  for (const MapSize& size : sizes) {
+    int err = bpf_map__set_max_entries(size.map, size.entries);
+    if (err) return BpfStatus(err, bpf_map__name(size.map));
   }
   return absl::OkStatus();
 }

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "benchmark/benchmark.h"
+#include "base/map_setup.h"
 #include "base/packet/addresses.h"
 
 struct bpf_map;
@@ -137,8 +138,9 @@ absl::Status Put(bpf_map* map, const K& key, const V& value) {
 // A status for a failed libbpf call: `err` (a negative errno) or errno.
 absl::Status ErrnoStatus(const char* what, int err = 0);
 
-// max_entries to give maps before load.
-using MapSizes = std::vector<std::pair<bpf_map*, uint32_t>>;
+// max_entries to give maps before load (each object's map library says
+// which: datapath/xdp/lb_xdp_maps.h, datapath/tc/endpoint_maps.h).
+using MapSizes = std::vector<MapSize>;
 absl::Status SetSizes(const MapSizes& sizes);
 
 // Opens the libbpf skeleton `Skel` (bpftool's C++ skeleton: Skel::open,

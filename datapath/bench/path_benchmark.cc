@@ -56,8 +56,8 @@ constexpr uint32_t kRingSize = 65537;  // lbd's default Maglev table size
 // next hop is unresolved; one blacklisted ARP sender; a few blacklisted
 // source prefixes of each family.
 absl::StatusOr<std::unique_ptr<XdpLb>> MakeLb() {
-  XdpSizes sizes;
-  sizes.ring_pool = 3 * kRingSize;
+  LbXdpMapSizes sizes = SmallXdpSizes();
+  sizes.ring_pool_entries = 3 * kRingSize;
   ASSIGN_OR_RETURN(std::unique_ptr<XdpLb> lb, XdpLb::Load(sizes));
   RETURN_IF_ERROR(lb->PutBackend(1, kBackend4));
   RETURN_IF_ERROR(lb->PutBackend(2, kBackend6));
@@ -69,11 +69,8 @@ absl::StatusOr<std::unique_ptr<XdpLb>> MakeLb() {
       {VipKey(kVip4, 80, IPPROTO_TCP), VipKey(kVip4, 0, 0),
        VipKey(kVip6, 80, IPPROTO_TCP), VipKey(kVip6, 0, 0),
        VipKey(kUnresolvedVip4, 80, IPPROTO_TCP)},
-      {{1, 0, 0, kRingSize},
-       {},
-       {2, 0, kRingSize, kRingSize},
-       {},
-       {3, 0, 2 * kRingSize, kRingSize}}));
+      {VipMeta(1, 0, kRingSize), {}, VipMeta(2, kRingSize, kRingSize), {},
+       VipMeta(3, 2 * kRingSize, kRingSize)}));
   RETURN_IF_ERROR(lb->BlacklistArp(kBlacklistedArp));
   RETURN_IF_ERROR(lb->BlacklistV4({V4Prefix("192.0.2.0", 24),
                                    V4Prefix("198.18.0.0", 15),
@@ -191,19 +188,19 @@ constexpr uint32_t kIngressPolicy = 20;
 // the /32's entry carries the rules of the prefixes covering it), and one
 // service with one backend.
 absl::StatusOr<std::unique_ptr<NodeDp>> MakeNode() {
-  ASSIGN_OR_RETURN(std::unique_ptr<NodeDp> dp, NodeDp::Load(NodeSizes{}));
+  ASSIGN_OR_RETURN(std::unique_ptr<NodeDp> dp, NodeDp::Load(SmallNodeSizes()));
   RETURN_IF_ERROR(dp->PutEndpoint(kIngressPolicy));
   RETURN_IF_ERROR(dp->PutServices({{kService4, 80, kSvcBackend4, 8080}}));
   const sluice_policy_rule no_ssh =
-      PolicyRule(1, SLUICE_POLICY_DENY, IPPROTO_TCP, 22, 22);
+      PolicyRuleValue(1, SLUICE_POLICY_DENY, IPPROTO_TCP, 22, 22);
   const std::vector<sluice_policy_rule> subnet = {
       no_ssh,
-      PolicyRule(2, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 80, 80),
-      PolicyRule(3, SLUICE_POLICY_DENY, IPPROTO_TCP, 443, 443),
-      PolicyRule(4, SLUICE_POLICY_ALLOW, IPPROTO_UDP, 53, 53),
+      PolicyRuleValue(2, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 80, 80),
+      PolicyRuleValue(3, SLUICE_POLICY_DENY, IPPROTO_TCP, 443, 443),
+      PolicyRuleValue(4, SLUICE_POLICY_ALLOW, IPPROTO_UDP, 53, 53),
   };
   std::vector<sluice_policy_rule> host = subnet;
-  host.push_back(PolicyRule(5, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 8000, 8099));
+  host.push_back(PolicyRuleValue(5, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 8000, 8099));
   RETURN_IF_ERROR(dp->PutPolicy(kIngressPolicy, {{"10.0.0.0", 8, {no_ssh}},
                                                  {"10.0.3.0", 24, subnet},
                                                  {kPeer4, 32, host}}));
@@ -219,7 +216,7 @@ NodeDp* Node(benchmark::State& state) {
 // harness and that lookup.
 void BM_TcNoEndpointPass(benchmark::State& state) {
   auto dp = SharedFixture<NodeDp>(state, "tc-empty", [] {
-    return NodeDp::Load(NodeSizes{});
+    return NodeDp::Load(SmallNodeSizes());
   });
   if (!dp) return;
   TimeRuns(state,

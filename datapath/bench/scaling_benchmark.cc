@@ -126,16 +126,16 @@ void PowersOfTen(benchmark::internal::Benchmark* b, int64_t max) {
 }
 
 // An XDP load balancer with one backend and one Maglev table.
-absl::StatusOr<std::unique_ptr<XdpLb>> LoadLb(const XdpSizes& sizes) {
+absl::StatusOr<std::unique_ptr<XdpLb>> LoadLb(const LbXdpMapSizes& sizes) {
   ASSIGN_OR_RETURN(std::unique_ptr<XdpLb> lb, XdpLb::Load(sizes));
   RETURN_IF_ERROR(lb->PutBackend(1, kBackend));
   RETURN_IF_ERROR(lb->PutRing(0, kRingSize, 1));
   return lb;
 }
 
-XdpSizes LbSizes() {
-  XdpSizes sizes;
-  sizes.ring_pool = kRingSize;
+LbXdpMapSizes LbSizes() {
+  LbXdpMapSizes sizes = SmallXdpSizes();
+  sizes.ring_pool_entries = kRingSize;
   return sizes;
 }
 
@@ -144,9 +144,8 @@ XdpSizes LbSizes() {
 // n VIPs 172.16.0.0 + i, port 80/tcp, sharing one Maglev table; packets:
 // established flows to min(n, kSpread) of them.
 absl::StatusOr<std::unique_ptr<FilledXdp>> FillVips(uint32_t n) {
-  XdpSizes sizes = LbSizes();
-  sizes.vips = kMaxVips;
-  sizes.vip_counters = kMaxVips + 1;
+  LbXdpMapSizes sizes = LbSizes();
+  sizes.max_vips = kMaxVips + 1;   // vip ids 1..n
   auto f = std::make_unique<FilledXdp>();
   ASSIGN_OR_RETURN(f->dp, LoadLb(sizes));
   const uint32_t base = HostOrder("172.16.0.0");
@@ -154,7 +153,7 @@ absl::StatusOr<std::unique_ptr<FilledXdp>> FillVips(uint32_t n) {
   std::vector<sluice_vip_meta> metas(n);
   for (uint32_t i = 0; i < n; ++i) {
     keys[i] = VipKey(V4(base + i), 80, IPPROTO_TCP);
-    metas[i] = {i + 1, 0, 0, kRingSize};
+    metas[i] = VipMeta(i + 1, 0, kRingSize);
   }
   RETURN_IF_ERROR(f->dp->PutVips(keys, metas));
   for (size_t i : Spread(n)) {
@@ -188,8 +187,8 @@ BENCHMARK(BM_Vips)
 // (to a non-VIP address): from min(n, kSpread) of the prefixes (a random
 // host in each), and from as many random addresses no prefix covers.
 absl::StatusOr<std::unique_ptr<FilledXdp>> FillPrefixes(uint32_t n) {
-  XdpSizes sizes = LbSizes();
-  sizes.prefixes = kMaxPrefixes;
+  LbXdpMapSizes sizes = LbSizes();
+  sizes.max_prefixes = kMaxPrefixes;
   auto f = std::make_unique<FilledXdp>();
   ASSIGN_OR_RETURN(f->dp, LoadLb(sizes));
   std::mt19937 rng(n);
@@ -286,8 +285,8 @@ BENCHMARK(BM_SourcePrefixesRepeated)
 // table holds kMaxFlows per CPU (BPF_F_NO_COMMON_LRU gives each CPU
 // max_entries / CPUs; the process is pinned to one), so nothing is evicted.
 absl::StatusOr<std::unique_ptr<FilledXdp>> FillFlows(uint32_t n) {
-  XdpSizes sizes = LbSizes();
-  sizes.conntrack = kMaxFlows * libbpf_num_possible_cpus();
+  LbXdpMapSizes sizes = LbSizes();
+  sizes.conntrack_entries = kMaxFlows * libbpf_num_possible_cpus();
   auto f = std::make_unique<FilledXdp>();
   ASSIGN_OR_RETURN(f->dp, LoadLb(sizes));
   RETURN_IF_ERROR(f->dp->PutVips({VipKey(kVip, 80, IPPROTO_TCP)},
@@ -324,8 +323,9 @@ BENCHMARK(BM_Connections)->ArgName("flows")->Apply([](benchmark::internal::Bench
 // backend (10.128.0.0 + i):8080; packets: established connections of the
 // endpoint to min(n, kSpread) of them (DNAT).
 absl::StatusOr<std::unique_ptr<FilledNode>> FillServices(uint32_t n) {
-  NodeSizes sizes;
-  sizes.services = kMaxServices + 1;  // svc_backends is an array: ids 1..n
+  NodeMapSizes sizes = SmallNodeSizes();
+  sizes.max_services = kMaxServices;
+  sizes.max_service_backends = kMaxServices + 1;  // an array: ids 1..n
   auto f = std::make_unique<FilledNode>();
   ASSIGN_OR_RETURN(f->dp, NodeDp::Load(sizes));
   RETURN_IF_ERROR(f->dp->PutEndpoint(0));
@@ -358,8 +358,8 @@ BENCHMARK(BM_Services)->ArgName("services")->Apply([](benchmark::internal::Bench
 // 10.128.0.0/9), so each is one policy entry holding one rule; packets:
 // established connections from a random host of min(n, kSpread) prefixes.
 absl::StatusOr<std::unique_ptr<FilledNode>> FillPolicy(uint32_t n) {
-  NodeSizes sizes;
-  sizes.policy = kMaxPolicyRules + 1;
+  NodeMapSizes sizes = SmallNodeSizes();
+  sizes.max_policy_prefixes = sizes.max_policy_rules = kMaxPolicyRules + 1;
   auto f = std::make_unique<FilledNode>();
   ASSIGN_OR_RETURN(f->dp, NodeDp::Load(sizes));
   RETURN_IF_ERROR(f->dp->PutEndpoint(kIngressPolicy));
@@ -374,7 +374,7 @@ absl::StatusOr<std::unique_ptr<FilledNode>> FillPolicy(uint32_t n) {
     const uint32_t a = (base + (blocks[i] << 8) + rng() % 256) & Mask(len);
     entries[i] = {V4(a),
                   len,
-                  {PolicyRule(i + 1, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 80, 80)}};
+                  {PolicyRuleValue(i + 1, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 80, 80)}};
   }
   RETURN_IF_ERROR(f->dp->PutPolicy(kIngressPolicy, entries));
   for (size_t i : Spread(n)) {
@@ -403,14 +403,14 @@ BENCHMARK(BM_PolicyRules)->ArgName("rules")->Apply([](benchmark::internal::Bench
 // allow rules for other ports, then the one allowing tcp/80.
 absl::StatusOr<std::unique_ptr<FilledNode>> FillRulesPerPeer(uint32_t r) {
   auto f = std::make_unique<FilledNode>();
-  ASSIGN_OR_RETURN(f->dp, NodeDp::Load(NodeSizes{}));
+  ASSIGN_OR_RETURN(f->dp, NodeDp::Load(SmallNodeSizes()));
   RETURN_IF_ERROR(f->dp->PutEndpoint(kIngressPolicy));
   std::vector<sluice_policy_rule> rules;
   for (uint32_t i = 1; i < r; ++i) {
     const auto port = static_cast<uint16_t>(1000 + i);
-    rules.push_back(PolicyRule(i, SLUICE_POLICY_ALLOW, IPPROTO_TCP, port, port));
+    rules.push_back(PolicyRuleValue(i, SLUICE_POLICY_ALLOW, IPPROTO_TCP, port, port));
   }
-  rules.push_back(PolicyRule(r, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 80, 80));
+  rules.push_back(PolicyRuleValue(r, SLUICE_POLICY_ALLOW, IPPROTO_TCP, 80, 80));
   RETURN_IF_ERROR(f->dp->PutPolicy(kIngressPolicy, {{"10.0.3.0", 24, rules}}));
   f->packets.push_back(DeliveredFrame("10.0.3.4", 40000, kEndpoint4, 80));
   return f;

@@ -5,14 +5,11 @@
 #include <linux/bpf.h>
 #include <netinet/in.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "base/bpf_errors.h"
 #include "base/status_macros.h"
-#include "datapath/testing/datapath_keys.h"
+#include "datapath/maps/vip_key.h"
 #include "endpoint.skel.h"
 
 namespace sluice::bench {
@@ -34,33 +31,23 @@ Bytes DeliveredFrame(const IpAddress& src, uint16_t sport,
   return TcpFrame(kHostMac, kWorkloadMac, src, sport, dst, dport);
 }
 
-sluice_policy_rule PolicyRule(uint32_t rule_id, uint8_t action, uint8_t proto,
-                              uint16_t port_min, uint16_t port_max) {
-  return {rule_id, port_min, port_max, proto, action, {}};
+NodeMapSizes SmallNodeSizes() {
+  NodeMapSizes s = SmallNodeMapSizes();
+  s.conntrack_entries = 65536;
+  return s;
 }
 
-absl::StatusOr<std::unique_ptr<NodeDp>> NodeDp::Load(const NodeSizes& sizes) {
+absl::StatusOr<std::unique_ptr<NodeDp>> NodeDp::Load(const NodeMapSizes& sizes) {
   ASSIGN_OR_RETURN(endpoint* skel, LoadSkeleton<endpoint>([&](endpoint* s) {
-    const auto& m = s->maps;
-    return MapSizes{
-        {m.conntrack, sizes.conntrack},
-        {m.services, sizes.services},
-        {m.svc_rings, sizes.services},
-        {m.svc_backends, sizes.services},
-        {m.policy, sizes.policy},
-        {m.rule_specs, sizes.policy},
-        {m.rule_counters, sizes.policy},
-    };
+    return EndpointMapSizesOf(s, sizes);
   }));
   std::unique_ptr<NodeDp> dp(new NodeDp(skel));
   const auto& m = skel->maps;
   dp->events_ =
       ring_buffer__new(bpf_map__fd(m.events), IgnoreEvent, nullptr, nullptr);
   if (!dp->events_) return ErrnoStatus("event ring buffer");
-  sluice_node_config cfg{};
-  cfg.hash_seed = 0x5eed1234;
   const uint32_t zero = 0;
-  RETURN_IF_ERROR(Put(m.node_config, zero, cfg));
+  RETURN_IF_ERROR(Put(m.node_config, zero, NodeConfigValue(0x5eed1234, 0)));
   return dp;
 }
 
@@ -70,13 +57,9 @@ NodeDp::~NodeDp() {
 }
 
 absl::Status NodeDp::PutEndpoint(uint32_t ingress_policy) {
-  sluice_endpoint ep{};
-  ep.endpoint_id = 7;
-  ep.policy_id[SLUICE_INGRESS] = ingress_policy;
-  std::memcpy(&ep.ip4, kEndpoint4.bytes.data(), 4);
-  std::memcpy(ep.ip6, kEndpoint6.bytes.data(), 16);
-  std::snprintf(ep.name, sizeof(ep.name), "bench");
-  return Put(skel_->maps.endpoints, kIfindex, ep);
+  return Put(skel_->maps.endpoints, kIfindex,
+             EndpointValue(/*endpoint_id=*/7, "bench", kEndpoint4, kEndpoint6,
+                           ingress_policy, /*egress_policy=*/0));
 }
 
 absl::Status NodeDp::PutServices(const std::vector<ServiceDef>& services) {
@@ -89,19 +72,11 @@ absl::Status NodeDp::PutServices(const std::vector<ServiceDef>& services) {
   for (size_t i = 0; i < n; ++i) {
     const ServiceDef& d = services[i];
     ids[i] = i + 1;
-    std::memcpy(keys[i].addr, d.addr.bytes.data(), d.addr.size());
-    keys[i].port = htons(d.port);
-    keys[i].proto = IPPROTO_TCP;
-    keys[i].family = testing::FamilyOf(d.addr);
-    svcs[i] = {ids[i], ids[i]};
-    std::fill(std::begin(rings[i].backend), std::end(rings[i].backend), ids[i]);
-    sluice_svc_backend& b = backends[i];
-    std::memcpy(b.addr, d.backend.bytes.data(), d.backend.size());
-    b.port = htons(d.backend_port);
-    b.family = testing::FamilyOf(d.backend);
-    b.flags = SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED;
-    b.svc_id = ids[i];
-    b.weight = 100;
+    keys[i] = VipKey{d.addr, d.port, IPPROTO_TCP}.ToBpf();
+    svcs[i] = ServiceValue(ids[i], ids[i]);
+    rings[i] = SvcRingValue({ids[i]});
+    backends[i] = SvcBackendValue(d.backend, d.backend_port, ids[i], /*weight=*/100,
+                                  SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED);
   }
   const auto& m = skel_->maps;
   absl::Status s = UpdateBatch(m.svc_backends, ids, backends);
@@ -112,19 +87,11 @@ absl::Status NodeDp::PutServices(const std::vector<ServiceDef>& services) {
 
 absl::Status NodeDp::PutPolicy(uint32_t policy_id,
                                const std::vector<PolicyPrefix>& entries) {
-  std::vector<sluice_policy_key> keys(entries.size());
-  std::vector<sluice_policy_entry> values(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const PolicyPrefix& p = entries[i];
-    if (p.rules.size() > SLUICE_POLICY_MAX_RULES) {
-      return absl::InvalidArgumentError("more rules than a policy entry holds");
-    }
-    keys[i].prefixlen = SLUICE_POLICY_KEY_FIXED_BITS + p.bits;
-    keys[i].policy_id = policy_id;
-    keys[i].family = testing::FamilyOf(p.addr);
-    std::memcpy(keys[i].addr, p.addr.bytes.data(), p.addr.size());
-    values[i].count = p.rules.size();
-    std::copy(p.rules.begin(), p.rules.end(), values[i].rules);
+  std::vector<sluice_policy_key> keys;
+  std::vector<sluice_policy_entry> values;
+  for (const PolicyPrefix& p : entries) {
+    keys.push_back(PolicyKey(policy_id, {p.addr, static_cast<int>(p.bits)}));
+    ASSIGN_OR_RETURN(values.emplace_back(), PolicyEntryValue(p.rules));
   }
   return UpdateBatch(skel_->maps.policy, keys, values);
 }

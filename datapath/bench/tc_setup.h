@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "datapath/bench/bench_run.h"
+#include "datapath/tc/endpoint_maps.h"
 #include "sluice/shared.h"
 
 struct endpoint;
@@ -22,12 +23,10 @@ struct ring_buffer;
 
 namespace sluice::bench {
 
-// max_entries of the maps, set before load.
-struct NodeSizes {
-  uint32_t conntrack = 65536;  // split among the CPUs (BPF_F_NO_COMMON_LRU)
-  uint32_t services = 256;     // and svc_rings, svc_backends
-  uint32_t policy = 256;       // and rule_counters, rule_specs
-};
+// The map sizes a benchmark starts from (lbd's defaults are larger); the
+// maps are sized from them as lbd sizes its own (endpoint_maps.h). The
+// connection table is split among the CPUs (BPF_F_NO_COMMON_LRU).
+NodeMapSizes SmallNodeSizes();
 
 // The endpoint's veth (workload end, host end) and addresses.
 inline const MacAddr kWorkloadMac(0x02, 0, 0, 0, 0x01, 0x02);
@@ -58,13 +57,11 @@ struct PolicyPrefix {
   uint32_t bits;
   std::vector<sluice_policy_rule> rules;
 };
-// Protocol 0 = any; ports of the destination, host order.
-sluice_policy_rule PolicyRule(uint32_t rule_id, uint8_t action, uint8_t proto,
-                              uint16_t port_min, uint16_t port_max);
+// A rule: PolicyRuleValue (endpoint_maps.h).
 
 class NodeDp {
  public:
-  static absl::StatusOr<std::unique_ptr<NodeDp>> Load(const NodeSizes& sizes);
+  static absl::StatusOr<std::unique_ptr<NodeDp>> Load(const NodeMapSizes& sizes);
   ~NodeDp();
   NodeDp(const NodeDp&) = delete;
   NodeDp& operator=(const NodeDp&) = delete;

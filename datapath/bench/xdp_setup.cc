@@ -9,7 +9,7 @@
 
 #include "base/bpf_errors.h"
 #include "base/status_macros.h"
-#include "datapath/testing/datapath_keys.h"
+#include "datapath/maps/vip_key.h"
 #include "datapath/testing/v4_blacklist_maps.h"
 #include "lb_xdp.skel.h"
 
@@ -17,15 +17,8 @@ namespace sluice::bench {
 namespace {
 
 sluice_config Config() {
-  sluice_config c{};
-  c.hash_seed = 0x5eed1234;
-  c.max_frame_len = 1600;
-  const IpAddress v4("10.255.0.0"), v6("fd00:ff::");
-  std::memcpy(&c.encap_src_v4, v4.bytes.data(), 4);
-  c.encap_src_v4_host_mask = 0xff;
-  std::memcpy(c.encap_src_v6, v6.bytes.data(), 16);
-  c.encap_src_v6_host_mask = 0xffff;
-  return c;
+  return XdpConfigValue(0x5eed1234, 1600, {IpAddress("10.255.0.0"), 24},
+                        {IpAddress("fd00:ff::"), 112});
 }
 
 }  // namespace
@@ -36,49 +29,31 @@ Bytes LbFrame(const IpAddress& src, uint16_t sport, const IpAddress& dst,
 }
 
 sluice_vip_key VipKey(const IpAddress& addr, uint16_t port, uint8_t proto) {
-  sluice_vip_key k{};
-  std::memcpy(k.addr, addr.bytes.data(), addr.size());
-  k.port = htons(port);
-  k.proto = proto;
-  k.family = testing::FamilyOf(addr);
-  return k;
+  return sluice::VipKey{addr, port, proto}.ToBpf();
 }
 
 sluice_flow_key TcpFlow(const IpAddress& src, uint16_t sport,
                         const IpAddress& dst, uint16_t dport) {
-  return testing::FlowKey(src, sport, dst, dport, IPPROTO_TCP);
+  return FlowKey(src, sport, dst, dport, IPPROTO_TCP);
 }
 
 IpPrefix V4Prefix(const IpAddress& addr, uint32_t bits) {
-  IpPrefix p;
-  std::memcpy(p.address.bytes.data(), addr.bytes.data(), 4);
-  p.length = bits;
-  return p;
+  return {addr, static_cast<int>(bits)};
 }
 
 sluice_lpm_v6_key V6Prefix(const IpAddress& addr, uint32_t bits) {
-  sluice_lpm_v6_key k{};
-  k.prefixlen = bits;
-  std::memcpy(k.addr, addr.bytes.data(), 16);
-  return k;
+  return V6BlacklistKey({addr, static_cast<int>(bits)});
 }
 
-absl::StatusOr<std::unique_ptr<XdpLb>> XdpLb::Load(const XdpSizes& sizes) {
+LbXdpMapSizes SmallXdpSizes() {
+  LbXdpMapSizes s = SmallLbXdpMapSizes();
+  s.conntrack_entries = 65536;
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<XdpLb>> XdpLb::Load(const LbXdpMapSizes& sizes) {
   ASSIGN_OR_RETURN(lb_xdp* skel, LoadSkeleton<lb_xdp>([&](lb_xdp* s) {
-    const auto& m = s->maps;
-    return MapSizes{
-        {m.vips_gen0, sizes.vips},
-        {m.vips_gen1, sizes.vips},
-        {m.vip_counters, sizes.vip_counters},
-        {m.src_v4_leaves_gen0, sizes.prefixes},
-        {m.src_v4_leaves_gen1, sizes.prefixes},
-        {m.src_blacklist_v6_gen0, sizes.prefixes},
-        {m.src_blacklist_v6_gen1, sizes.prefixes},
-        {m.conntrack, sizes.conntrack},
-        {m.ring_pool, sizes.ring_pool},
-        {m.backends, sizes.backends},
-        {m.backend_counters, sizes.backends},
-    };
+    return LbXdpMapSizesOf(s, sizes);
   }));
   std::unique_ptr<XdpLb> lb(new XdpLb(skel));
   const auto& m = skel->maps;
@@ -96,9 +71,8 @@ absl::Status XdpLb::PutVips(const std::vector<sluice_vip_key>& keys,
 }
 
 absl::Status XdpLb::BlacklistArp(const IpAddress& sender_ip) {
-  const uint8_t one = 1;
-  return UpdateBatch(skel_->maps.arp_blacklist_gen0, sender_ip.bytes.data(),
-                     &one, 1);
+  return Put(skel_->maps.arp_blacklist_gen0, ArpBlacklistKey(sender_ip),
+             kBlacklisted);
 }
 
 absl::Status XdpLb::BlacklistV4(const std::vector<IpPrefix>& prefixes) {
@@ -109,19 +83,16 @@ absl::Status XdpLb::BlacklistV4(const std::vector<IpPrefix>& prefixes) {
 
 absl::Status XdpLb::BlacklistV6(const std::vector<sluice_lpm_v6_key>& prefixes) {
   return UpdateBatch(skel_->maps.src_blacklist_v6_gen0, prefixes,
-                     std::vector<uint8_t>(prefixes.size(), 1));
+                     std::vector<uint8_t>(prefixes.size(), kBlacklisted));
 }
 
 absl::Status XdpLb::PutBackend(uint32_t id, const IpAddress& addr,
                                bool resolved) {
-  sluice_backend b{};
-  std::memcpy(b.addr, addr.bytes.data(), addr.size());
-  b.family = testing::FamilyOf(addr);
-  b.flags = SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED;
-  if (resolved) b.flags |= SLUICE_BACKEND_RESOLVED;
-  std::memcpy(b.next_hop_mac, kNextHopMac.bytes.data(), 6);
-  b.weight = 100;
-  return Put(skel_->maps.backends, id, b);
+  const uint8_t flags = SLUICE_BACKEND_LIVE | SLUICE_BACKEND_COMMITTED |
+                        (resolved ? SLUICE_BACKEND_RESOLVED : 0);
+  return Put(skel_->maps.backends, id,
+             BackendValue(addr, flags, kNextHopMac.bytes, /*vip_id=*/0,
+                          /*weight=*/100));
 }
 
 absl::Status XdpLb::PutRing(uint32_t offset, uint32_t size,
@@ -134,10 +105,9 @@ absl::Status XdpLb::PutRing(uint32_t offset, uint32_t size,
 
 absl::Status XdpLb::PutFlows(const std::vector<sluice_flow_key>& flows,
                              uint32_t backend_id) {
-  sluice_flow_state st{};
-  st.backend_id = backend_id;
-  return UpdateBatch(skel_->maps.conntrack, flows,
-                     std::vector<sluice_flow_state>(flows.size(), st));
+  return UpdateBatch(
+      skel_->maps.conntrack, flows,
+      std::vector<sluice_flow_state>(flows.size(), FlowState(backend_id)));
 }
 
 absl::Status XdpLb::ForgetFlow(const sluice_flow_key& flow) {

@@ -15,21 +15,17 @@
 #include "absl/status/statusor.h"
 #include "base/ip_address.h"
 #include "datapath/bench/bench_run.h"
+#include "datapath/xdp/lb_xdp_maps.h"
 #include "sluice/shared.h"
 
 struct lb_xdp;
 
 namespace sluice::bench {
 
-// max_entries of the maps, set before load.
-struct XdpSizes {
-  uint32_t vips = 64;           // each generation's VIP table
-  uint32_t vip_counters = 64;
-  uint32_t prefixes = 1024;     // each source blacklist (LPM, not preallocated)
-  uint32_t conntrack = 65536;   // split among the CPUs (BPF_F_NO_COMMON_LRU)
-  uint32_t ring_pool = 4096;
-  uint32_t backends = 64;       // and backend_counters
-};
+// The map sizes a benchmark starts from (lbd's defaults are far larger);
+// the maps are sized from them as lbd sizes its own (lb_xdp_maps.h).
+// The connection table is split among the CPUs (BPF_F_NO_COMMON_LRU).
+LbXdpMapSizes SmallXdpSizes();
 
 // The L2 addresses of the packets the load balancer receives and sends.
 inline const MacAddr kClientMac(0x02, 0, 0, 0, 0, 0x02);
@@ -49,7 +45,7 @@ sluice_lpm_v6_key V6Prefix(const IpAddress& addr, uint32_t bits);
 
 class XdpLb {
  public:
-  static absl::StatusOr<std::unique_ptr<XdpLb>> Load(const XdpSizes& sizes);
+  static absl::StatusOr<std::unique_ptr<XdpLb>> Load(const LbXdpMapSizes& sizes);
   ~XdpLb();
   XdpLb(const XdpLb&) = delete;
   XdpLb& operator=(const XdpLb&) = delete;

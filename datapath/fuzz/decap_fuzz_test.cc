@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "datapath/fuzz/frame_checks.h"
 #include "datapath/fuzz/fuzz_run.h"
-#include "datapath/maps/percpu_counters.h"
 #include "base/packet/packet_builder.h"
 #include "base/testing/prog_test_run.h"
+#include "datapath/tc/decap_maps.h"
 #include "decap.skel.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
@@ -27,11 +27,8 @@
 namespace sluice::testing {
 namespace {
 
-// Ids of decap_counters that the checks read (sluice/shared.h).
-constexpr uint32_t kDecapSeen = SLUICE_DECAP_CTR_SEEN;
-constexpr uint32_t kDecapFirstStripped = SLUICE_DECAP_CTR_IPIP;
-constexpr uint32_t kDecapLastStripped = SLUICE_DECAP_CTR_IP4IP6;
-constexpr uint32_t kDecapFailed = SLUICE_DECAP_CTR_FAILED;
+// The counters of a decapsulation, by the names lbd shows.
+constexpr const char* kStrippedCounters[] = {"ipip", "ip6ip6", "ip4ip6"};
 
 const MacAddr kLbMac("02:00:00:00:00:aa");
 const MacAddr kRealMac("02:00:00:00:02:01");
@@ -113,12 +110,9 @@ class DecapFuzz : public ::testing::Test {
     ASSERT_EQ(err, 0) << "loading decap: " << strerror(-err);
     for (const IpAddress& a : local_) {
       // What lbd does for each address of the host (decap/decap.cc).
-      sluice_vip_key k{};
-      std::memcpy(k.addr, a.bytes.data(), a.size());
-      k.family = a.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-      uint8_t one = 1;
+      const sluice_vip_key k = DecapAddressKey(a);
       ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(skel_->maps.decap_addrs), &k,
-                                    &one, BPF_ANY),
+                                    &kLocalAddress, BPF_ANY),
                 0)
           << strerror(errno);
     }
@@ -128,10 +122,11 @@ class DecapFuzz : public ::testing::Test {
     if (skel_) decap::destroy(skel_);
   }
 
-  uint64_t Counter(uint32_t id) {
-    auto c = ReadPerCpuCounter(bpf_map__fd(skel_->maps.decap_counters), id);
+  // Packets of the counter `name` ("seen", "failed", ...), as lbd reads it.
+  uint64_t Counter(const std::string& name) {
+    auto c = ReadDecapCounters(bpf_map__fd(skel_->maps.decap_counters));
     EXPECT_TRUE(c.ok()) << c.status();
-    return c.ok() ? c->packets : 0;
+    return c.ok() ? c->at(name).packets : 0;
   }
 
   FuzzOutcome RunOne(const Bytes& in) {
@@ -152,7 +147,7 @@ class DecapFuzz : public ::testing::Test {
         break;
       case TC_ACT_SHOT:
         o.verdict = "shot";
-        if (Counter(kDecapFailed) != ++failed_) {
+        if (Counter("failed") != ++failed_) {
           o.problem = "a drop not counted as a failed decapsulation";
         }
         break;
@@ -174,12 +169,10 @@ class DecapFuzz : public ::testing::Test {
 TEST_F(DecapFuzz, MutatedFramesPassUntouchedOrDecapsulatedOrDropCounted) {
   RunFuzz("decap", ReadFuzzSettings(), Seeds(), Dictionary(),
           [&](const Bytes& in) { return RunOne(in); });
-  EXPECT_EQ(Counter(kDecapSeen), runs_);
-  EXPECT_EQ(Counter(kDecapFailed), failed_);
+  EXPECT_EQ(Counter("seen"), runs_);
+  EXPECT_EQ(Counter("failed"), failed_);
   uint64_t counted_stripped = 0;
-  for (uint32_t id = kDecapFirstStripped; id <= kDecapLastStripped; ++id) {
-    counted_stripped += Counter(id);
-  }
+  for (const char* name : kStrippedCounters) counted_stripped += Counter(name);
   EXPECT_EQ(counted_stripped, stripped_) << "each decapsulation counted once";
 }
 

@@ -11,13 +11,14 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "datapath/maps/percpu_counters.h"
 #include "base/packet/packet_builder.h"
 #include "base/packet/packet_parser.h"
 #include "base/testing/prog_test_run.h"
+#include "datapath/tc/decap_maps.h"
 #include "decap.skel.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
@@ -26,17 +27,6 @@ namespace sluice::testing {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-
-// Ids of decap_counters (sluice/shared.h).
-enum DecapCounter : uint32_t {
-  kSeen = SLUICE_DECAP_CTR_SEEN,
-  kIpip = SLUICE_DECAP_CTR_IPIP,
-  kIp6ip6 = SLUICE_DECAP_CTR_IP6IP6,
-  kIp4ip6 = SLUICE_DECAP_CTR_IP4IP6,
-  kNotOurs = SLUICE_DECAP_CTR_NOT_OURS,
-  kFailed = SLUICE_DECAP_CTR_FAILED,
-  kDecapCounterMax = SLUICE_DECAP_CTR_MAX,
-};
 
 const MacAddr kLbMac("02:00:00:00:00:aa");
 const MacAddr kRealMac("02:00:00:00:02:01");
@@ -109,36 +99,29 @@ class DecapTest : public ::testing::Test {
 
   // What lbd does for each address of the host (decap/decap.cc).
   void AddLocalAddress(const IpAddress& addr) {
-    sluice_vip_key k{};
-    std::memcpy(k.addr, addr.bytes.data(), addr.size());
-    k.family = addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-    uint8_t one = 1;
+    const sluice_vip_key k = DecapAddressKey(addr);
     ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(skel_->maps.decap_addrs), &k,
-                                  &one, BPF_ANY),
+                                  &kLocalAddress, BPF_ANY),
               0)
         << strerror(errno);
   }
 
-  std::vector<sluice_counter> ReadCounters() {
-    std::vector<sluice_counter> out(kDecapCounterMax);
-    for (uint32_t id = 0; id < kDecapCounterMax; ++id) {
-      auto c =
-          ReadPerCpuCounter(bpf_map__fd(skel_->maps.decap_counters), id);
-      EXPECT_TRUE(c.ok()) << c.status();
-      if (c.ok()) out[id] = *c;
-    }
-    return out;
+  // The counters by name, as lbd reads them.
+  std::map<std::string, sluice_counter> ReadCounters() {
+    auto c = ReadDecapCounters(bpf_map__fd(skel_->maps.decap_counters));
+    EXPECT_TRUE(c.ok()) << c.status();
+    return c.ok() ? *c : std::map<std::string, sluice_counter>{};
   }
 
   struct DecapRun {
     uint32_t verdict = ~0u;
     Bytes out;
-    std::vector<uint64_t> moved;  // packets per counter id
+    std::map<std::string, uint64_t> moved;  // packets per counter name
   };
 
   DecapRun Run(const Bytes& frame) {
     DecapRun run;
-    std::vector<sluice_counter> before = ReadCounters();
+    std::map<std::string, sluice_counter> before = ReadCounters();
     auto result = RunProg(bpf_program__fd(skel_->progs.sluice_decap), frame);
     if (!result.ok()) {
       ADD_FAILURE() << "BPF_PROG_TEST_RUN: " << result.status();
@@ -146,20 +129,19 @@ class DecapTest : public ::testing::Test {
     }
     run.verdict = result->verdict;
     run.out = std::move(result->packet);
-    std::vector<sluice_counter> after = ReadCounters();
-    for (uint32_t id = 0; id < kDecapCounterMax; ++id) {
-      run.moved.push_back(after[id].packets - before[id].packets);
+    for (const auto& [name, after] : ReadCounters()) {
+      run.moved[name] = after.packets - before[name].packets;
     }
     return run;
   }
 
-  // The counter ids that moved by one packet each, besides kSeen.
-  static std::vector<uint32_t> Moved(const DecapRun& r) {
-    std::vector<uint32_t> ids;
-    for (uint32_t id = kSeen + 1; id < r.moved.size(); ++id) {
-      if (r.moved[id]) ids.push_back(id);
+  // The counters that moved, besides "seen".
+  static std::vector<std::string> Moved(const DecapRun& r) {
+    std::vector<std::string> names;
+    for (const auto& [name, packets] : r.moved) {
+      if (packets && name != "seen") names.push_back(name);
     }
-    return ids;
+    return names;
   }
 
   decap* skel_ = nullptr;
@@ -169,15 +151,15 @@ TEST_F(DecapTest, IpipToALocalAddressBecomesTheInnerPacket) {
   DecapRun r = Run(Tunnel(kReal4, /*inner_v6=*/false));
   EXPECT_EQ(r.verdict, static_cast<uint32_t>(TC_ACT_OK));
   EXPECT_EQ(r.out, Inner(false));
-  EXPECT_EQ(Moved(r), std::vector<uint32_t>{kIpip});
-  EXPECT_EQ(r.moved[kSeen], 1u);
+  EXPECT_EQ(Moved(r), std::vector<std::string>{"ipip"});
+  EXPECT_EQ(r.moved["seen"], 1u);
 }
 
 TEST_F(DecapTest, Ip6ip6ToALocalAddressBecomesTheInnerPacket) {
   DecapRun r = Run(Tunnel(kReal6, /*inner_v6=*/true));
   EXPECT_EQ(r.verdict, static_cast<uint32_t>(TC_ACT_OK));
   EXPECT_EQ(r.out, Inner(true));
-  EXPECT_EQ(Moved(r), std::vector<uint32_t>{kIp6ip6});
+  EXPECT_EQ(Moved(r), std::vector<std::string>{"ip6ip6"});
 }
 
 TEST_F(DecapTest, Ipv4InIpv6BecomesAnIpv4Frame) {
@@ -190,7 +172,7 @@ TEST_F(DecapTest, Ipv4InIpv6BecomesAnIpv4Frame) {
   ASSERT_EQ(p.ip.size(), 1u);
   EXPECT_EQ(IpAddress(p.ip[0].dst), kVip4);
   EXPECT_EQ(r.out, Inner(false));
-  EXPECT_EQ(Moved(r), std::vector<uint32_t>{kIp4ip6});
+  EXPECT_EQ(Moved(r), std::vector<std::string>{"ip4ip6"});
 }
 
 TEST_F(DecapTest, OuterHeaderOptionsAreStrippedWithIt) {
@@ -223,7 +205,7 @@ TEST_F(DecapTest, TunnelToAnotherAddressPassesUnchanged) {
     DecapRun r = Run(c.in);
     EXPECT_EQ(r.verdict, static_cast<uint32_t>(TC_ACT_OK));
     EXPECT_EQ(r.out, c.in);
-    EXPECT_EQ(Moved(r), std::vector<uint32_t>{kNotOurs});
+    EXPECT_EQ(Moved(r), std::vector<std::string>{"not_ours"});
   }
 }
 
@@ -260,8 +242,8 @@ TEST_F(DecapTest, NonTunnelTrafficPassesUnchanged) {
     DecapRun r = Run(c.in);
     EXPECT_EQ(r.verdict, static_cast<uint32_t>(TC_ACT_OK));
     EXPECT_EQ(r.out, c.in);
-    EXPECT_EQ(Moved(r), std::vector<uint32_t>{});
-    EXPECT_EQ(r.moved[kSeen], 1u);
+    EXPECT_EQ(Moved(r), std::vector<std::string>{});
+    EXPECT_EQ(r.moved["seen"], 1u);
   }
 }
 
@@ -286,8 +268,8 @@ TEST_F(DecapTest, Ipv6ChainPastThePayloadLengthIsNotStripped) {
     DecapRun r = Run(c.in);
     EXPECT_EQ(r.verdict, static_cast<uint32_t>(TC_ACT_OK));
     EXPECT_EQ(r.out, c.in);
-    EXPECT_EQ(Moved(r), std::vector<uint32_t>{});
-    EXPECT_EQ(r.moved[kSeen], 1u);
+    EXPECT_EQ(Moved(r), std::vector<std::string>{});
+    EXPECT_EQ(r.moved["seen"], 1u);
   }
 }
 

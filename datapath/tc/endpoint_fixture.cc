@@ -7,11 +7,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "datapath/maps/counter_names.h"
+#include "datapath/maps/vip_key.h"
 #include "datapath/testing/fixture_counters.h"
 #include "base/testing/prog_test_run.h"
 #include "endpoint.skel.h"
@@ -19,15 +20,10 @@
 namespace sluice::testing {
 namespace {
 
-sluice_policy_rule Rule(uint32_t rule_id, uint8_t action, uint8_t proto,
-                        uint16_t port_min, uint16_t port_max) {
-  sluice_policy_rule r{};
-  r.rule_id = rule_id;
-  r.port_min = port_min;
-  r.port_max = port_max;
-  r.proto = proto;
-  r.action = action;
-  return r;
+// The address, or none when default-constructed.
+std::optional<::sluice::IpAddress> Optional(const IpAddress& a) {
+  if (a.family == 0) return std::nullopt;
+  return a;
 }
 
 int CollectEvent(void* ctx, void* data, size_t size) {
@@ -56,41 +52,24 @@ std::string Verdicts(const NodeCounts& d) {
   return NamesOfMoved(d.verdicts, NodeVerdictName);
 }
 
-sluice_ct_key CtKey(const IpAddress& src, uint16_t sport, const IpAddress& dst,
-                    uint16_t dport, uint8_t proto, uint8_t kind) {
-  const sluice_flow_key f = FlowKey(src, sport, dst, dport, proto);
-  sluice_ct_key k{};
-  std::memcpy(k.src, f.src, sizeof(k.src));
-  std::memcpy(k.dst, f.dst, sizeof(k.dst));
-  k.sport = f.sport;
-  k.dport = f.dport;
-  k.proto = f.proto;
-  k.family = f.family;
-  k.kind = kind;
-  return k;
-}
-
 sluice_endpoint MakeEndpoint(uint32_t endpoint_id, const IpAddress& ip4,
                              const IpAddress& ip6, uint32_t ingress_policy,
                              uint32_t egress_policy) {
-  sluice_endpoint ep{};
-  ep.endpoint_id = endpoint_id;
-  ep.policy_id[SLUICE_INGRESS] = ingress_policy;
-  ep.policy_id[SLUICE_EGRESS] = egress_policy;
-  std::memcpy(&ep.ip4, ip4.bytes.data(), 4);
-  std::memcpy(ep.ip6, ip6.bytes.data(), 16);
-  std::snprintf(ep.name, sizeof(ep.name), "endpoint-%u", endpoint_id);
-  return ep;
+  return EndpointValue(endpoint_id, absl::StrCat("endpoint-", endpoint_id),
+                       Optional(ip4), Optional(ip6), ingress_policy,
+                       egress_policy);
 }
 
 sluice_policy_rule Allow(uint32_t rule_id, uint8_t proto, uint16_t port_min,
                          uint16_t port_max) {
-  return Rule(rule_id, SLUICE_POLICY_ALLOW, proto, port_min, port_max);
+  return PolicyRuleValue(rule_id, SLUICE_POLICY_ALLOW, proto, port_min,
+                         port_max);
 }
 
 sluice_policy_rule Deny(uint32_t rule_id, uint8_t proto, uint16_t port_min,
                         uint16_t port_max) {
-  return Rule(rule_id, SLUICE_POLICY_DENY, proto, port_min, port_max);
+  return PolicyRuleValue(rule_id, SLUICE_POLICY_DENY, proto, port_min,
+                         port_max);
 }
 
 void EndpointTest::SetUp() {
@@ -102,18 +81,9 @@ void EndpointTest::SetUp() {
   ASSERT_NE(skel_, nullptr)
       << "opening the endpoint object: " << strerror(errno);
   const auto& m = skel_->maps;
-  const std::pair<bpf_map*, uint32_t> sizes[] = {
-      {m.conntrack, kTestConntrackEntries},
-      {m.endpoints, kTestTableEntries},
-      {m.services, kTestTableEntries},
-      {m.svc_rings, kTestTableEntries},
-      {m.svc_backends, kTestTableEntries},
-      {m.policy, kTestTableEntries},
-      {m.rule_specs, kTestTableEntries},
-      {m.rule_counters, kTestTableEntries},
-  };
-  for (const auto& [map, entries] : sizes) {
-    ASSERT_EQ(bpf_map__set_max_entries(map, entries), 0) << bpf_map__name(map);
+  for (const MapSize& size : EndpointMapSizesOf(skel_, SmallNodeMapSizes())) {
+    ASSERT_EQ(bpf_map__set_max_entries(size.map, size.entries), 0)
+        << bpf_map__name(size.map);
   }
   int err = endpoint::load(skel_);
   if (err == -EPERM) {
@@ -123,8 +93,7 @@ void EndpointTest::SetUp() {
   events_ = ring_buffer__new(bpf_map__fd(m.events), CollectEvent,
                              &pending_events_, nullptr);
   ASSERT_NE(events_, nullptr) << "ring buffer: " << strerror(errno);
-  sluice_node_config cfg{};
-  cfg.hash_seed = kTestHashSeed;
+  const sluice_node_config cfg = NodeConfigValue(kTestHashSeed, 0);
   uint32_t zero = 0;
   Update(m.node_config, &zero, &cfg, "node config");
 }
@@ -149,49 +118,32 @@ void EndpointTest::RemoveEndpoint() {
 void EndpointTest::PutService(const IpAddress& addr, uint16_t port,
                               uint8_t proto, uint32_t svc_id,
                               uint32_t ring_id) {
-  sluice_vip_key k{};
-  std::memcpy(k.addr, addr.bytes.data(), addr.size());
-  k.port = htons(port);
-  k.proto = proto;
-  k.family = FamilyOf(addr);
-  const sluice_service svc{svc_id, ring_id};
+  const sluice_vip_key k = VipKey{addr, port, proto}.ToBpf();
+  const sluice_service svc = ServiceValue(svc_id, ring_id);
   Update(skel_->maps.services, &k, &svc, "service");
 }
 
 void EndpointTest::PutRing(uint32_t ring_id,
                            const std::vector<uint32_t>& backend_ids) {
-  sluice_svc_ring ring{};
-  for (uint32_t i = 0; i < SLUICE_SVC_RING_SIZE; ++i) {
-    ring.backend[i] = backend_ids[i % backend_ids.size()];
-  }
+  const sluice_svc_ring ring = SvcRingValue(backend_ids);
   Update(skel_->maps.svc_rings, &ring_id, &ring, "ring");
 }
 
 void EndpointTest::PutBackend(uint32_t id, const IpAddress& addr, uint16_t port,
                               uint32_t svc_id, uint8_t flags) {
-  sluice_svc_backend b{};
-  std::memcpy(b.addr, addr.bytes.data(), addr.size());
-  b.port = htons(port);
-  b.family = FamilyOf(addr);
-  b.flags = flags;
-  b.svc_id = svc_id;
-  b.weight = 100;
+  const sluice_svc_backend b =
+      SvcBackendValue(addr, port, svc_id, /*weight=*/100, flags);
   Update(skel_->maps.svc_backends, &id, &b, "backend");
 }
 
 void EndpointTest::PutPolicy(uint32_t policy_id, const IpAddress& prefix,
                              uint32_t bits,
                              const std::vector<sluice_policy_rule>& rules) {
-  ASSERT_LE(rules.size(), SLUICE_POLICY_MAX_RULES);
-  sluice_policy_key k{};
-  k.prefixlen = SLUICE_POLICY_KEY_FIXED_BITS + bits;
-  k.policy_id = policy_id;
-  k.family = FamilyOf(prefix);
-  std::memcpy(k.addr, prefix.bytes.data(), prefix.size());
-  sluice_policy_entry e{};
-  e.count = rules.size();
-  std::copy(rules.begin(), rules.end(), e.rules);
-  Update(skel_->maps.policy, &k, &e, "policy entry");
+  const sluice_policy_key k =
+      PolicyKey(policy_id, {prefix, static_cast<int>(bits)});
+  absl::StatusOr<sluice_policy_entry> e = PolicyEntryValue(rules);
+  ASSERT_TRUE(e.ok()) << e.status();
+  Update(skel_->maps.policy, &k, &*e, "policy entry");
 }
 
 NodeCounts EndpointTest::ReadCounts() {

@@ -25,8 +25,9 @@
 #include <vector>
 
 #include "absl/types/optional.h"
-#include "datapath/testing/datapath_keys.h"
 #include "base/packet/addresses.h"
+#include "datapath/maps/flow_key.h"
+#include "datapath/tc/endpoint_maps.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
 
@@ -38,9 +39,6 @@ namespace sluice::testing {
 // The interface packets run on: BPF_PROG_TEST_RUN's loopback device.
 inline constexpr uint32_t kTestIfindex = 1;
 inline constexpr uint32_t kTestHashSeed = 0x5eed1234;
-// Sizes the fixture gives the largest maps before load (lbd's are larger).
-inline constexpr uint32_t kTestConntrackEntries = 4096;
-inline constexpr uint32_t kTestTableEntries = 256;  // services, backends, rules
 
 // A backend packets may use, as lbd writes it after a commit.
 inline constexpr uint8_t kLiveBackend =
@@ -70,10 +68,6 @@ struct TcRun {
   uint32_t mark = 0;         // skb->mark as the program left it
   NodeCounts delta;          // counters the run moved
 };
-
-// Ports in host order.
-sluice_ct_key CtKey(const IpAddress& src, uint16_t sport, const IpAddress& dst,
-                    uint16_t dport, uint8_t proto, uint8_t kind);
 
 // An endpoint; a default-constructed address = none of that family; policy
 // id 0 = no policy in that direction.

@@ -35,22 +35,7 @@ absl::Status MakeDirs(const std::string& path) {
 }
 
 absl::Status PrepareMaps(::endpoint* skel, const NodeDatapathOptions& o) {
-  const MapSize sizes[] = {
-      {skel->maps.endpoints, o.max_endpoints},
-      {skel->maps.services, o.max_services},
-      // Each service's table, plus its replacement while a change commits.
-      {skel->maps.svc_rings, 2 * o.max_services},
-      {skel->maps.svc_backends, o.max_service_backends},
-      // A backend is a member of its table and, while a change commits, of
-      // the replacement.
-      {skel->maps.svc_members, 2 * o.max_service_backends},
-      {skel->maps.conntrack, o.conntrack_entries, "--node-conntrack-entries"},
-      {skel->maps.policy, o.max_policy_prefixes},
-      {skel->maps.rule_specs, o.max_policy_rules},
-      {skel->maps.rule_counters, o.max_policy_rules},
-      {skel->maps.events, o.event_ring_bytes},
-  };
-  RETURN_IF_ERROR(SizeMaps(sizes, o.pin_dir));
+  RETURN_IF_ERROR(SizeMaps(EndpointMapSizesOf(skel, o), o.pin_dir));
   return PinMapsUnder(skel->obj, o.pin_dir);
 }
 

@@ -12,23 +12,18 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "datapath/tc/endpoint_maps.h"
 
 struct endpoint;
 
 namespace sluice {
 
-struct NodeDatapathOptions {
+// The map sizes (endpoint_maps.h) and where the maps are pinned.
+struct NodeDatapathOptions : NodeMapSizes {
   std::string pin_dir = "/sys/fs/bpf/sluice/node";
-  uint32_t conntrack_entries = 1 << 18;
-  uint32_t max_endpoints = 4096;
-  uint32_t max_services = 16384;
-  uint32_t max_service_backends = 65536;
-  uint32_t max_policy_prefixes = 1 << 16;
-  uint32_t max_policy_rules = 1 << 16;
-  uint32_t event_ring_bytes = 1 << 20;
   // Verify the programs on a thread of their own: Open returns once the maps
-  // are there, and Attach waits for the programs (the verifier takes ~1 s,
-  // which a restart with no endpoint to re-attach then does not wait for).
+  // are there, and Attach waits for the programs (their verification, which
+  // a restart with no endpoint to re-attach then does not wait for).
   // A load that fails is logged, and every Attach returns its error.
   bool load_programs_in_background = false;
 };

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "datapath/maps/counter_names.h"
 #include "datapath/maps/percpu_counters.h"
+#include "datapath/maps/vip_key.h"
 #include "datapath/testing/fixture_counters.h"
 #include "base/testing/prog_test_run.h"
 #include "datapath/testing/v4_blacklist_maps.h"
@@ -41,16 +42,6 @@ std::string Verdicts(const XdpCounts& d) {
   return NamesOfMoved(d.verdicts, VerdictName);
 }
 
-sluice_vip_meta VipMeta(uint32_t vip_id, uint32_t ring_offset,
-                        uint32_t ring_size, uint32_t flags) {
-  sluice_vip_meta m{};
-  m.vip_id = vip_id;
-  m.flags = flags;
-  m.ring_offset = ring_offset;
-  m.ring_size = ring_size;
-  return m;
-}
-
 void LbXdpTest::SetUp() {
   if (geteuid() != 0) {
     GTEST_SKIP() << "needs root: loading BPF programs and BPF_PROG_TEST_RUN "
@@ -58,24 +49,9 @@ void LbXdpTest::SetUp() {
   }
   skel_ = lb_xdp::open();
   ASSERT_NE(skel_, nullptr) << "opening the lb_xdp object: " << strerror(errno);
-  const auto& m = skel_->maps;
-  const std::pair<bpf_map*, uint32_t> sizes[] = {
-      {m.vips_gen0, kTestTableEntries},
-      {m.vips_gen1, kTestTableEntries},
-      {m.arp_blacklist_gen0, kTestTableEntries},
-      {m.arp_blacklist_gen1, kTestTableEntries},
-      {m.src_v4_leaves_gen0, kTestPrefixes},
-      {m.src_v4_leaves_gen1, kTestPrefixes},
-      {m.src_blacklist_v6_gen0, kTestPrefixes},
-      {m.src_blacklist_v6_gen1, kTestPrefixes},
-      {m.ring_pool, kTestRingPoolEntries},
-      {m.backends, kTestTableEntries},
-      {m.backend_counters, kTestTableEntries},
-      {m.vip_counters, kTestTableEntries},
-      {m.conntrack, kTestConntrackEntries},
-  };
-  for (const auto& [map, entries] : sizes) {
-    ASSERT_EQ(bpf_map__set_max_entries(map, entries), 0) << bpf_map__name(map);
+  for (const MapSize& size : LbXdpMapSizesOf(skel_, SmallLbXdpMapSizes())) {
+    ASSERT_EQ(bpf_map__set_max_entries(size.map, size.entries), 0)
+        << bpf_map__name(size.map);
   }
   int err = lb_xdp::load(skel_);
   if (err == -EPERM) {
@@ -92,14 +68,9 @@ void LbXdpTest::TearDown() {
 }
 
 sluice_config LbXdpTest::DefaultConfig() {
-  sluice_config c{};
-  c.hash_seed = kTestHashSeed;
-  c.max_frame_len = kTestMaxFrameLen;
-  std::memcpy(&c.encap_src_v4, kEncapSrcV4.bytes.data(), 4);
-  c.encap_src_v4_host_mask = kEncapSrcV4HostMask;
-  std::memcpy(c.encap_src_v6, kEncapSrcV6.bytes.data(), 16);
-  c.encap_src_v6_host_mask = kEncapSrcV6HostMask;
-  return c;
+  return XdpConfigValue(kTestHashSeed, kTestMaxFrameLen,
+                        {kEncapSrcV4, kEncapSrcV4Length},
+                        {kEncapSrcV6, kEncapSrcV6Length});
 }
 
 void LbXdpTest::SetGeneration(uint32_t gen) {
@@ -114,23 +85,15 @@ void LbXdpTest::SetConfig(const sluice_config& cfg) {
 
 void LbXdpTest::PutVip(uint32_t gen, const IpAddress& addr, uint16_t port,
                        uint8_t proto, const sluice_vip_meta& meta) {
-  sluice_vip_key k{};
-  std::memcpy(k.addr, addr.bytes.data(), addr.size());
-  k.port = htons(port);
-  k.proto = proto;
-  k.family = addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
+  const sluice_vip_key k = VipKey{addr, port, proto}.ToBpf();
   Update(gen == 0 ? skel_->maps.vips_gen0 : skel_->maps.vips_gen1, &k, &meta,
          "VIP");
 }
 
 void LbXdpTest::PutBackend(uint32_t id, const IpAddress& addr,
                            const MacAddr& next_hop, uint8_t flags) {
-  sluice_backend b{};
-  std::memcpy(b.addr, addr.bytes.data(), addr.size());
-  b.family = addr.is_v4() ? SLUICE_FAMILY_V4 : SLUICE_FAMILY_V6;
-  b.flags = flags;
-  std::memcpy(b.next_hop_mac, next_hop.bytes.data(), 6);
-  b.weight = 100;
+  const sluice_backend b =
+      BackendValue(addr, flags, next_hop.bytes, /*vip_id=*/0, /*weight=*/100);
   Update(skel_->maps.backends, &id, &b, "backend");
 }
 
@@ -151,19 +114,17 @@ void LbXdpTest::FillRing(uint32_t offset, uint32_t size,
 }
 
 void LbXdpTest::BlacklistArp(uint32_t gen, const IpAddress& sender_ip) {
-  uint8_t one = 1;
+  const uint32_t key = ArpBlacklistKey(sender_ip);
   Update(gen == 0 ? skel_->maps.arp_blacklist_gen0
                   : skel_->maps.arp_blacklist_gen1,
-         sender_ip.bytes.data(), &one, "ARP blacklist entry");
+         &key, &kBlacklisted, "ARP blacklist entry");
 }
 
 void LbXdpTest::BlacklistPrefix(uint32_t gen, const IpAddress& addr,
                                 uint32_t prefixlen) {
   const auto& m = skel_->maps;
+  const IpPrefix p{addr, static_cast<int>(prefixlen)};
   if (addr.is_v4()) {
-    IpPrefix p;
-    std::memcpy(p.address.bytes.data(), addr.bytes.data(), 4);
-    p.length = prefixlen;
     v4_blacklist_[gen & 1].insert(p);
     absl::Status s = WriteV4Blacklist(
         bpf_map__fd(gen == 0 ? m.src_v4_top_gen0 : m.src_v4_top_gen1),
@@ -171,12 +132,9 @@ void LbXdpTest::BlacklistPrefix(uint32_t gen, const IpAddress& addr,
         v4_blacklist_[gen & 1]);
     ASSERT_TRUE(s.ok()) << s;
   } else {
-    uint8_t one = 1;
-    sluice_lpm_v6_key k{};
-    k.prefixlen = prefixlen;
-    std::memcpy(k.addr, addr.bytes.data(), 16);
+    const sluice_lpm_v6_key k = V6BlacklistKey(p);
     Update(gen == 0 ? m.src_blacklist_v6_gen0 : m.src_blacklist_v6_gen1, &k,
-           &one, "IPv6 prefix");
+           &kBlacklisted, "IPv6 prefix");
   }
 }
 

@@ -24,8 +24,8 @@
 
 #include "absl/types/optional.h"
 #include "base/ip_address.h"
-#include "datapath/testing/datapath_keys.h"
 #include "base/packet/addresses.h"
+#include "datapath/xdp/lb_xdp_maps.h"
 #include "gtest/gtest.h"
 #include "sluice/shared.h"
 
@@ -33,20 +33,13 @@ struct lb_xdp;
 
 namespace sluice::testing {
 
-// Sizes the fixture gives the maps before load (lbd's defaults are far
-// larger; these keep a load fast and light).
-inline constexpr uint32_t kTestRingPoolEntries = 4096;
-inline constexpr uint32_t kTestConntrackEntries = 4096;
-inline constexpr uint32_t kTestPrefixes = 1024;
-inline constexpr uint32_t kTestTableEntries = 64;  // VIPs, ARP, backends
-
 // The configuration the fixture writes (config element 0).
 inline constexpr uint32_t kTestHashSeed = 0x5eed1234;
 inline constexpr uint32_t kTestMaxFrameLen = 1600;
 inline const IpAddress kEncapSrcV4("10.255.0.0");  // /24: host byte hashed
-inline constexpr uint32_t kEncapSrcV4HostMask = 0xff;
+inline constexpr int kEncapSrcV4Length = 24;
 inline const IpAddress kEncapSrcV6("fd00:ff::");  // /112: last 16 bits hashed
-inline constexpr uint32_t kEncapSrcV6HostMask = 0xffff;
+inline constexpr int kEncapSrcV6Length = 112;
 
 // A backend the datapath may use: live and with a resolved next hop.
 inline constexpr uint8_t kUsableBackend =
@@ -76,10 +69,6 @@ struct XdpRun {
   std::vector<uint8_t> out;  // the packet as the program left it
   XdpCounts delta;           // counters this packet moved
 };
-
-// VIP metadata: a VIP whose Maglev table is ring_pool[offset, offset+size).
-sluice_vip_meta VipMeta(uint32_t vip_id, uint32_t ring_offset,
-                        uint32_t ring_size, uint32_t flags = 0);
 
 class LbXdpTest : public ::testing::Test {
  protected:

@@ -42,26 +42,7 @@ bool AlreadyAttached(int ifindex) {
 }
 
 absl::Status PrepareMaps(lb_xdp* skel, const XdpDatapathOptions& o) {
-  const MapSize sizes[] = {
-      // VIPs plus one address marker per VIP address (at most as many).
-      {skel->maps.vips_gen0, 2 * o.max_vips, "--max-vips"},
-      {skel->maps.vips_gen1, 2 * o.max_vips, "--max-vips"},
-      {skel->maps.arp_blacklist_gen0, o.max_arp_entries},
-      {skel->maps.arp_blacklist_gen1, o.max_arp_entries},
-      // Each prefix longer than /16 needs a /24 leaf or more (a /17 needs 128).
-      {skel->maps.src_v4_leaves_gen0, o.max_prefixes, "--max-prefixes"},
-      {skel->maps.src_v4_leaves_gen1, o.max_prefixes, "--max-prefixes"},
-      {skel->maps.src_v4_record_gen0, o.max_prefixes + 1, "--max-prefixes"},
-      {skel->maps.src_v4_record_gen1, o.max_prefixes + 1, "--max-prefixes"},
-      {skel->maps.src_blacklist_v6_gen0, o.max_prefixes, "--max-prefixes"},
-      {skel->maps.src_blacklist_v6_gen1, o.max_prefixes, "--max-prefixes"},
-      {skel->maps.ring_pool, o.ring_pool_entries, "--ring-pool-entries"},
-      {skel->maps.backends, o.max_backends, "--max-backends"},
-      {skel->maps.backend_counters, o.max_backends, "--max-backends"},
-      {skel->maps.vip_counters, o.max_vips, "--max-vips"},
-      {skel->maps.conntrack, o.conntrack_entries, "--conntrack-entries"},
-  };
-  RETURN_IF_ERROR(SizeMaps(sizes, o.pin_dir));
+  RETURN_IF_ERROR(SizeMaps(LbXdpMapSizesOf(skel, o), o.pin_dir));
   return PinMapsUnder(skel->obj, o.pin_dir);
 }
 

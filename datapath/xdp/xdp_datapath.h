@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "datapath/xdp/lb_xdp_maps.h"
 #include "sluice/shared.h"
 
 struct lb_xdp;
@@ -18,17 +19,11 @@ namespace sluice {
 
 enum class XdpMode { kNative, kGeneric, kAuto };
 
-struct XdpDatapathOptions {
+// The map sizes (lb_xdp_maps.h) and where and how to attach.
+struct XdpDatapathOptions : LbXdpMapSizes {
   std::string pin_dir = "/sys/fs/bpf/sluice";
   std::vector<std::string> ifaces;   // may be empty: maps only (tests)
   XdpMode mode = XdpMode::kAuto;
-  uint32_t max_vips = 1024;
-  uint32_t max_backends = 16384;
-  // 64 default-size Maglev tables: 63 VIPs and their spare (ring_allocator.h)
-  uint32_t ring_pool_entries = 64 * 65537;
-  uint32_t conntrack_entries = 1 << 20;
-  uint32_t max_prefixes = 1 << 21;           // per family and generation
-  uint32_t max_arp_entries = 1 << 16;
 };
 
 // The maps of one generation (one slot of each *_outer map).
