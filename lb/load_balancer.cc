@@ -8,6 +8,7 @@
 #include "base/maglev.h"
 #include "base/status_macros.h"
 #include "datapath/maps/percpu_counters.h"
+#include "datapath/xdp/lb_xdp_maps.h"
 
 namespace sluice::lb {
 namespace {

@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${SLUICE_BUILD_DIR:-$root/build}
 runs=${RUNS:-3}
-lbd=$build/lb/lbd
+lbd=$build/lbd/lbd
 lbctl=$build/cli/lbctl
 for bin in "$lbd" "$lbctl"; do
   [[ -x $bin ]] || { echo "restart-time: $bin not built" >&2; exit 1; }
