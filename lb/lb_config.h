@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "datapath/maps/vip_key.h"
 #include "sluice/shared.h"
@@ -29,6 +30,18 @@ struct VipEntry {
   std::map<IpAddress, BackendEntry> backends;
 
   sluice_vip_meta ToBpfMeta() const;
+};
+
+// The counter ids of every VIP and backend: what Stats and /metrics need to
+// read and name the per-VIP and per-backend counters (the blacklist is not
+// in it).
+struct CounterIndex {
+  struct Vip {
+    VipKey key;
+    uint32_t vip_id = 0;
+    std::map<IpAddress, uint32_t> backend_ids;
+  };
+  std::vector<Vip> vips;
 };
 
 struct LbConfig {

@@ -102,6 +102,7 @@ absl::Status LoadBalancer::AddVip(const VipKey& key, HashMode hash, uint32_t rin
   });
   RETURN_IF_ERROR(std::move(txn).Commit());
   config_.vips.emplace(key, std::move(vip));
+  PublishCounterIndex();
   return absl::OkStatus();
 }
 
@@ -130,6 +131,7 @@ absl::Status LoadBalancer::DeleteVip(const VipKey& key) {
   });
   RETURN_IF_ERROR(std::move(txn).Commit());
   config_.vips.erase(it);
+  PublishCounterIndex();
   return absl::OkStatus();
 }
 
@@ -269,6 +271,7 @@ absl::Status LoadBalancer::AddBackend(const VipKey& key, const IpAddress& addres
   txn.WriteBackendAfterFlip(id, BackendRecord(next, b, SLUICE_BACKEND_COMMITTED));
   RETURN_IF_ERROR(std::move(txn).Commit());
   vip = std::move(next);
+  PublishCounterIndex();
   return absl::OkStatus();
 }
 
@@ -294,6 +297,7 @@ absl::Status LoadBalancer::DeleteBackend(const VipKey& key, const IpAddress& add
   });
   RETURN_IF_ERROR(std::move(txn).Commit());
   vip = std::move(next);
+  PublishCounterIndex();
   return absl::OkStatus();
 }
 
@@ -509,6 +513,23 @@ BlacklistChange LoadBalancer::ListBlacklist() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {std::vector<IpPrefix>(config_.prefixes.begin(), config_.prefixes.end()),
           std::vector<IpAddress>(config_.arp_ips.begin(), config_.arp_ips.end())};
+}
+
+void LoadBalancer::PublishCounterIndex() {
+  auto index = std::make_shared<CounterIndex>();
+  for (const auto& [key, vip] : config_.vips) {
+    CounterIndex::Vip& v = index->vips.emplace_back();
+    v.key = key;
+    v.vip_id = vip.vip_id;
+    for (const auto& [address, b] : vip.backends) v.backend_ids.emplace(address, b.id);
+  }
+  std::lock_guard<std::mutex> lock(counter_index_mu_);
+  counter_index_ = std::move(index);
+}
+
+std::shared_ptr<const CounterIndex> LoadBalancer::Counters() const {
+  std::lock_guard<std::mutex> lock(counter_index_mu_);
+  return counter_index_;
 }
 
 LbConfig LoadBalancer::Snapshot() const {

@@ -83,8 +83,14 @@ class LoadBalancer {
   // (called on netlink route/neighbour events and periodically).
   void RefreshNextHops();
 
-  // A consistent copy of the configuration (for stats and metrics labels).
+  // A consistent copy of the whole configuration (tests compare it with the
+  // maps). Waits for a commit under way.
   LbConfig Snapshot() const;
+
+  // The counter ids as of the last applied change, for Stats and /metrics:
+  // takes neither the commit mutex nor a copy of the configuration, so a
+  // scrape neither waits for a commit nor copies the blacklist.
+  std::shared_ptr<const CounterIndex> Counters() const;
 
   // Commit steps that failed after their flip: repaired by a retry, or
   // still waiting for the next commit (docs/atomic-commits.md).
@@ -127,6 +133,8 @@ class LoadBalancer {
   absl::StatusOr<VipEntry*> FindVip(const VipKey& key);   // NOT_FOUND names it
   static absl::StatusOr<BackendEntry*> FindBackend(VipEntry& vip, const IpAddress& address);
   BlacklistCounts Counts() const;
+  // Publishes the counter ids of config_ (after a change of VIPs or backends).
+  void PublishCounterIndex();
 
   XdpDatapath* datapath_;
   GenerationalTables tables_;
@@ -143,6 +151,9 @@ class LoadBalancer {
   IdAllocator backend_ids_;
   RingAllocator rings_;
   CommitRepairs repairs_;   // what applied commits still owe
+
+  mutable std::mutex counter_index_mu_;   // held only to copy the pointer
+  std::shared_ptr<const CounterIndex> counter_index_ = std::make_shared<CounterIndex>();
 };
 
 }  // namespace sluice::lb

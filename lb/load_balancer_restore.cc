@@ -48,6 +48,7 @@ absl::Status LoadBalancer::Restore() {
                      BuildMaglevTable(MaglevInputFor(vip), vip.ring_size, options_.hash_seed));
     if (table != ReadRing(vip)) RETURN_IF_ERROR(CommitRing(vip));
   }
+  PublishCounterIndex();
   if (!config_.vips.empty() || !config_.prefixes.empty()) {
     fprintf(stderr, "lbd: restored %zu VIPs and %zu blacklisted prefixes from %s\n",
             config_.vips.size(), config_.prefixes.size(),

@@ -6,14 +6,14 @@
 
 namespace sluice::lb {
 
-absl::StatusOr<StatsSnapshot> ReadStats(const XdpDatapath& dp, const LbConfig& config) {
+absl::StatusOr<StatsSnapshot> ReadStats(const XdpDatapath& dp, const CounterIndex& index) {
   StatsSnapshot s;
-  for (const auto& [key, vip] : config.vips) {
+  for (const CounterIndex::Vip& vip : index.vips) {
     ASSIGN_OR_RETURN(sluice_counter c, ReadPerCpuCounter(dp.vip_counters_fd(), vip.vip_id));
-    s.vips.push_back({key, c});
-    for (const auto& [address, b] : vip.backends) {
-      ASSIGN_OR_RETURN(sluice_counter bc, ReadPerCpuCounter(dp.backend_counters_fd(), b.id));
-      s.backends.push_back({key, address, bc});
+    s.vips.push_back({vip.key, c});
+    for (const auto& [address, id] : vip.backend_ids) {
+      ASSIGN_OR_RETURN(sluice_counter bc, ReadPerCpuCounter(dp.backend_counters_fd(), id));
+      s.backends.push_back({vip.key, address, bc});
     }
   }
   for (uint32_t r = 1; r < SLUICE_DROP_REASON_MAX; ++r) {

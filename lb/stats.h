@@ -29,6 +29,6 @@ struct StatsSnapshot {
   std::map<std::string, sluice_counter> counters;   // by counter name
 };
 
-absl::StatusOr<StatsSnapshot> ReadStats(const XdpDatapath& datapath, const LbConfig& config);
+absl::StatusOr<StatsSnapshot> ReadStats(const XdpDatapath& datapath, const CounterIndex& index);
 
 }  // namespace sluice::lb

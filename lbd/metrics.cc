@@ -41,7 +41,7 @@ class DatapathCollector : public prometheus::Collectable {
 
  private:
   void CollectLoadBalancer(std::vector<MetricFamily>* out) const {
-    auto stats = lb::ReadStats(*sources_.xdp, sources_.lb->Snapshot());
+    auto stats = lb::ReadStats(*sources_.xdp, *sources_.lb->Counters());
     if (!stats.ok()) {
       fprintf(stderr, "lbd: metrics: %s\n", std::string(stats.status().message()).c_str());
       return;

@@ -23,7 +23,7 @@ grpc::ServerUnaryReactor* StatsService::GetStats(grpc::CallbackServerContext* ct
                                                  v1::GetStatsResponse* resp) {
   auto run = [&]() -> absl::Status {
     if (!lb_) return NoLoadBalancer();
-    ASSIGN_OR_RETURN(lb::StatsSnapshot s, lb::ReadStats(*datapath_, lb_->Snapshot()));
+    ASSIGN_OR_RETURN(lb::StatsSnapshot s, lb::ReadStats(*datapath_, *lb_->Counters()));
     for (const auto& v : s.vips) {
       auto* e = resp->add_vips();
       *e->mutable_vip() = api::ToProto(v.key);
