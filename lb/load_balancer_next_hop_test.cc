@@ -2,37 +2,20 @@
 // (RefreshNextHops runs every 5 s and on every netlink event): state
 // changes only, never one line per attempt. The resolver is injected; the
 // XDP program is loaded (not attached) with its maps in a private bpffs dir.
-#include <unistd.h>
-
-#include <cstdlib>
-
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "lb/load_balancer.h"
-#include "lb/testing/test_load_balancer.h"
+#include "lb/testing/load_balancer_fixture.h"
 
 namespace sluice::lb {
 namespace {
 
 IpAddress Ip(const char* text) { return *ParseIpAddress(text); }
 
-class LoadBalancerNextHopTest : public ::testing::Test {
+class LoadBalancerNextHopTest : public testing::LoadBalancerFixture {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
-    pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-nexthop-test-", getpid());
-    auto t = testing::OpenTestLoadBalancer(testing::SmallDatapathOptions(pin_dir_),
-                                           [this](const IpAddress&) { return next_hop_; });
-    ASSERT_TRUE(t.ok()) << t.status();
-    datapath_ = std::move(t->datapath);
-    lb_ = std::move(t->lb);
-  }
-
-  void TearDown() override {
-    lb_.reset();
-    datapath_.reset();
-    if (!pin_dir_.empty()) std::system(absl::StrCat("rm -rf ", pin_dir_).c_str());
+    Open("nexthop-test", [this](const IpAddress&) { return next_hop_; });
   }
 
   // The lines `step` writes to stderr.
@@ -44,9 +27,6 @@ class LoadBalancerNextHopTest : public ::testing::Test {
     return absl::StrSplit(text, '\n', absl::SkipEmpty());
   }
 
-  std::string pin_dir_;
-  std::unique_ptr<XdpDatapath> datapath_;
-  std::unique_ptr<LoadBalancer> lb_;
   absl::StatusOr<NextHopMac> next_hop_ = NextHopMac{true, {2, 0, 0, 0, 0, 0x99}};
 };
 

@@ -3,16 +3,13 @@
 // under way nor copy the configuration (blacklist included).
 #include "lb/stats.h"
 
-#include <unistd.h>
-
+#include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <future>
 
-#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lb/load_balancer.h"
-#include "lb/testing/test_load_balancer.h"
+#include "lb/testing/load_balancer_fixture.h"
 
 namespace sluice::lb {
 namespace {
@@ -44,27 +41,11 @@ class BlockingResolver {
   std::shared_future<void> released_ = release_.get_future().share();
 };
 
-class StatsTest : public ::testing::Test {
+class StatsTest : public testing::LoadBalancerFixture {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "needs root to load BPF programs";
-    pin_dir_ = absl::StrCat("/sys/fs/bpf/sluice-stats-test-", getpid());
-    auto t = testing::OpenTestLoadBalancer(testing::SmallDatapathOptions(pin_dir_),
-                                           resolver_.Resolver(), 251);
-    ASSERT_TRUE(t.ok()) << t.status();
-    datapath_ = std::move(t->datapath);
-    lb_ = std::move(t->lb);
-  }
-  void TearDown() override {
-    lb_.reset();
-    datapath_.reset();
-    if (!pin_dir_.empty()) std::system(absl::StrCat("rm -rf ", pin_dir_).c_str());
-  }
+  void SetUp() override { Open("stats-test", resolver_.Resolver(), 251); }
 
   BlockingResolver resolver_;
-  std::string pin_dir_;
-  std::unique_ptr<XdpDatapath> datapath_;
-  std::unique_ptr<LoadBalancer> lb_;
 };
 
 TEST_F(StatsTest, CounterIdsFollowEveryAppliedChange) {
