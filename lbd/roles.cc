@@ -35,18 +35,19 @@ Roles ChooseRoles(const LbdFlags& flags) {
 
 std::string DecapPinDir(const LbdFlags& flags) { return flags.datapath.pin_dir + "-decap"; }
 
-absl::StatusOr<LoadBalancerRole> LoadBalancerRole::Open(LbdFlags& flags) {
+absl::StatusOr<LoadBalancerRole> LoadBalancerRole::Open(const LbdFlags& flags) {
   LoadBalancerRole role;
   role.has_xdp_interface = !flags.datapath.ifaces.empty();
   ASSIGN_OR_RETURN(role.datapath, XdpDatapath::Open(flags.datapath));
   ASSIGN_OR_RETURN(GracePeriod grace, GracePeriod::Create());
-  flags.lb.max_frame_len = MaxFrameLen(flags.datapath.ifaces);
+  lb::LoadBalancerOptions options = flags.lb;
+  options.max_frame_len = MaxFrameLen(flags.datapath.ifaces);
   lb::NextHopResolver resolver = [](const IpAddress& a) -> absl::StatusOr<lb::NextHopMac> {
     ASSIGN_OR_RETURN(NextHop hop, ResolveNextHop(a));
     return lb::NextHopMac{hop.resolved, hop.mac};
   };
   ASSIGN_OR_RETURN(role.lb, lb::LoadBalancer::Create(role.datapath.get(), std::move(grace),
-                                                     flags.lb, resolver));
+                                                     options, resolver));
   return role;
 }
 

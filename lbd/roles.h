@@ -35,7 +35,7 @@ struct LoadBalancerRole {
   std::unique_ptr<lb::LoadBalancer> lb;
   bool has_xdp_interface = false;   // a VIP without one is accepted by nobody
 
-  static absl::StatusOr<LoadBalancerRole> Open(LbdFlags& flags);
+  static absl::StatusOr<LoadBalancerRole> Open(const LbdFlags& flags);
 };
 
 struct NodeRole {
